@@ -1,0 +1,57 @@
+// SHA-256 through OpenSSL's EVP interface.
+#include "util/sha256.hpp"
+
+#include <openssl/evp.h>
+
+#include "util/error.hpp"
+
+namespace tug {
+
+void Sha256::Deleter::operator()(evp_md_ctx_st* ctx) const { EVP_MD_CTX_free(ctx); }
+
+Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
+  if (!ctx_ || EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1) fail("sha256: init failed");
+}
+Sha256::~Sha256() = default;
+Sha256::Sha256(Sha256&&) noexcept = default;
+Sha256& Sha256::operator=(Sha256&&) noexcept = default;
+
+void Sha256::update(const void* data, size_t size) {
+  if (size && EVP_DigestUpdate(ctx_.get(), data, size) != 1) fail("sha256: update failed");
+}
+
+std::string Sha256::hex() {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_DigestFinal_ex(ctx_.get(), md, &len) != 1) fail("sha256: final failed");
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(len * 2);
+  for (unsigned i = 0; i < len; ++i) {
+    out += kHex[md[i] >> 4];
+    out += kHex[md[i] & 15];
+  }
+  return out;
+}
+
+std::string sha256_digest(std::string_view data) {
+  Sha256 h;
+  h.update(data);
+  return h.digest();
+}
+
+bool is_sha256_digest(std::string_view digest) {
+  constexpr std::string_view kPrefix = "sha256:";
+  if (digest.size() != kPrefix.size() + 64 || digest.substr(0, kPrefix.size()) != kPrefix) return false;
+  for (char c : digest.substr(kPrefix.size())) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+std::string_view digest_hex(std::string_view digest) {
+  auto colon = digest.find(':');
+  return colon == std::string_view::npos ? digest : digest.substr(colon + 1);
+}
+
+}  // namespace tug
