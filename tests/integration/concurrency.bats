@@ -1,0 +1,87 @@
+#!/usr/bin/env bats
+# Many tug processes at once on one store: no daemon serialises them, the store's locks must.
+
+load helpers
+
+setup_file() { tug_setup_file; }
+teardown_file() { tug_teardown_file; }
+
+@test "20 concurrent tug run --rm all succeed with their own output, and leave nothing behind" {
+  # Warm-up: directories a first run creates are not leftovers.
+  run_tug run --rm busybox:test true
+  local before
+  before=$(store_snapshot)
+  local d=$BATS_TEST_TMPDIR/conc i
+  mkdir -p "$d"
+  local pids=()
+  for i in $(seq 1 20); do
+    (exec "$TUG" --root "$TUG_TEST_ROOT" --runroot "$TUG_TEST_RUNROOT" run --rm busybox:test \
+      sh -c "echo job-$i; hostname; echo $i >/root/n; cat /root/n" </dev/null >"$d/$i.out" 2>"$d/$i.err" 3>&-) &
+    pids+=($!)
+  done
+  local failed=0 st
+  for i in $(seq 1 20); do
+    wait "${pids[i - 1]}" && st=0 || st=$?
+    if [ "$st" -ne 0 ]; then
+      echo "# run $i exited $st: $(cat "$d/$i.err")" >&2
+      failed=1
+    fi
+  done
+  ((failed == 0)) || fail "some concurrent runs failed"
+  local hosts=()
+  for i in $(seq 1 20); do
+    mapfile -t lines <"$d/$i.out"
+    [ "${lines[0]}" = "job-$i" ] && [ "${lines[2]}" = "$i" ] && [ "${#lines[@]}" -eq 3 ] ||
+      fail "run $i printed: $(cat "$d/$i.out")"
+    hosts+=("${lines[1]}")
+  done
+  local distinct
+  distinct=$(printf '%s\n' "${hosts[@]}" | sort -u | wc -l)
+  assert_equal "$distinct" 20 "number of distinct hostnames (container IDs)"
+  assert_store_unchanged "$before"
+}
+
+@test "concurrent imports of the same tarball all succeed and share one layer" {
+  local d=$BATS_TEST_TMPDIR/imp i
+  mkdir -p "$d"
+  local pids=()
+  for i in $(seq 1 6); do
+    (exec "$TUG" --root "$TUG_TEST_ROOT" --runroot "$TUG_TEST_RUNROOT" import --change "LABEL n=$i" \
+      "$BUSYBOX_TAR" "par:$i" </dev/null >"$d/$i.out" 2>"$d/$i.err" 3>&-) &
+    pids+=($!)
+  done
+  local st
+  for i in $(seq 1 6); do
+    wait "${pids[i - 1]}" && st=0 || st=$?
+    [ "$st" -eq 0 ] || fail "import $i exited $st: $(cat "$d/$i.err")"
+  done
+  run_tug image inspect --format '{{json .RootFS.Layers}}' busybox:test
+  local layers=$output
+  for i in $(seq 1 6); do
+    run_tug image inspect --format '{{json .RootFS.Layers}}' "par:$i"
+    assert_output "$layers"
+    run_tug run --rm "par:$i" echo "ok-$i"
+    assert_output "ok-$i"
+  done
+}
+
+@test "runs and rmi of another image at the same time" {
+  import_busybox other:test --change 'LABEL other=1'
+  local d=$BATS_TEST_TMPDIR/mix i
+  mkdir -p "$d"
+  local pids=()
+  for i in $(seq 1 8); do
+    (exec "$TUG" --root "$TUG_TEST_ROOT" --runroot "$TUG_TEST_RUNROOT" run --rm busybox:test \
+      echo "mix-$i" </dev/null >"$d/$i.out" 2>"$d/$i.err" 3>&-) &
+    pids+=($!)
+  done
+  run_tug rmi other:test
+  local st
+  for i in $(seq 1 8); do
+    wait "${pids[i - 1]}" && st=0 || st=$?
+    [ "$st" -eq 0 ] || fail "run $i exited $st: $(cat "$d/$i.err")"
+    assert_equal "$(cat "$d/$i.out")" "mix-$i" "output of run $i"
+  done
+  run_tug run --rm busybox:test echo after
+  assert_output after
+}

@@ -1,0 +1,128 @@
+#!/bin/bash
+# Runs the integration suite (bats) against the real binary as every kind of user tug serves:
+# tugtest (subuid ranges), tugnosub (no ranges: single mapping), root, and tugtest again with
+# TUG_OVERLAY=copy. Prints a summary; exits non-zero if any test or any configuration fails.
+#
+# Usage: tests/integration/run.sh [BATS FILES OR OPTIONS...]
+# Env:   TUG              binary under test (default: <repo>/build/tug)
+#        TUG_IT_CONFIGS   configurations to run (default: "tugtest tugnosub root tugtest-copy");
+#                         as a non-root caller only "self" (the caller) is possible
+#        TUG_IT_KEEP=1    keep the temp dirs (stores, logs) for inspection
+#        TUG_IT_TIMEOUT   seconds per configuration (default 1200)
+# Users come from tests/setup/users.sh.
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+TUG=${TUG:-$repo/build/tug}
+[[ $TUG == /* ]] || TUG=$PWD/$TUG
+std_path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+die() {
+  echo "run.sh: $*" >&2
+  exit 2
+}
+
+[ -x "$TUG" ] || die "no tug binary at $TUG (run 'make build' or set TUG)"
+command -v bats >/dev/null || die "bats is not installed (apt-get install bats)"
+command -v python3 >/dev/null || die "python3 is not installed"
+
+if [ "$(id -u)" -eq 0 ]; then
+  configs=${TUG_IT_CONFIGS:-tugtest tugnosub root tugtest-copy}
+else
+  configs=${TUG_IT_CONFIGS:-self}
+fi
+
+if [ $# -gt 0 ]; then
+  bats_args=("$@")
+else
+  bats_args=("$here"/*.bats)
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/tug-it.XXXXXX") || die "cannot create a temp dir"
+chmod 755 "$work"
+cleanup() {
+  if [ -n "${TUG_IT_KEEP:-}" ]; then
+    echo "run.sh: kept $work"
+  else
+    rm -rf --one-file-system "$work"
+  fi
+}
+trap cleanup EXIT
+
+# The busybox rootfs is built once and shared read-only by every configuration.
+mkdir -p "$work/fixtures"
+"$repo/tests/fixtures/busybox-rootfs.sh" "$work/fixtures/busybox.tar" || die "building the busybox rootfs failed"
+chmod -R a+rX "$work/fixtures"
+
+declare -A result
+failed_any=0
+
+run_config() {
+  local name=$1 user overlay=""
+  case "$name" in
+    self) user=$(id -un) ;;
+    *-copy)
+      user=${name%-copy}
+      overlay=copy
+      ;;
+    *) user=$name ;;
+  esac
+  local log=$work/$name.tap
+  echo
+  echo "=== $name: as $user${overlay:+, TUG_OVERLAY=$overlay} ==="
+
+  if ! id -u "$user" >/dev/null 2>&1; then
+    echo "run.sh: user $user does not exist (tests/setup/users.sh creates it)" | tee "$log"
+    result[$name]="NOT RUN: user $user missing"
+    failed_any=1
+    return
+  fi
+  local dir=$work/$name home
+  mkdir -p "$dir/tmp"
+  chown -R "$user:$(id -gn "$user")" "$dir"
+  chmod 700 "$dir"
+  home=$(getent passwd "$user" | cut -d: -f6)
+  [ -d "$home" ] || home=$dir
+
+  local cmd=(env -i HOME="$home" USER="$user" LOGNAME="$user" PATH="$std_path" LANG=C.UTF-8
+    TMPDIR="$dir/tmp" TUG="$TUG" TUG_TEST_TMPDIR="$dir" TUG_TEST_FIXTURES="$work/fixtures")
+  [ -z "$overlay" ] || cmd+=(TUG_OVERLAY="$overlay")
+  cmd+=(bats --tap "${bats_args[@]}")
+  if [ "$name" != self ] && [ "$user" != "$(id -un)" ]; then
+    if ! runuser -u "$user" -- test -x "$TUG"; then
+      echo "run.sh: $user cannot execute $TUG (check the permissions of its directories)" | tee "$log"
+      result[$name]="NOT RUN: $TUG not executable by $user"
+      failed_any=1
+      return
+    fi
+    cmd=(runuser -u "$user" -- "${cmd[@]}")
+  fi
+
+  (cd "$dir" && timeout -k 10 "${TUG_IT_TIMEOUT:-1200}" "${cmd[@]}" </dev/null 2>&1) | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  local total pass fail
+  total=$(grep -Eo '^1\.\.[0-9]+' "$log" | head -n1 | cut -d. -f3)
+  pass=$(grep -c '^ok ' "$log")
+  fail=$(grep -c '^not ok ' "$log")
+  result[$name]="${total:-?} tests, $pass passed, $fail failed"
+  if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+    result[$name]+=" (TIMED OUT after ${TUG_IT_TIMEOUT:-1200}s)"
+  fi
+  if [ "$rc" -ne 0 ] || [ "$fail" -ne 0 ] || [ "$pass" != "${total:-x}" ]; then
+    failed_any=1
+    result[$name]+=" (bats exit $rc)"
+  fi
+}
+
+for c in $configs; do
+  run_config "$c"
+done
+
+echo
+echo "=== integration summary (tug: $TUG) ==="
+for c in $configs; do
+  printf '%-14s %s\n' "$c" "${result[$c]}"
+  grep '^not ok ' "$work/$c.tap" 2>/dev/null | sed 's/^/                 /'
+done
+exit $failed_any
