@@ -85,3 +85,51 @@ teardown_file() { tug_teardown_file; }
   run_tug run --rm busybox:test echo after
   assert_output after
 }
+
+@test "a tug killed during import leaves a store the next command works with" {
+  # A layer big enough that the import is still running when it is killed.
+  local d=$TUG_TEST_BASE/big
+  mkdir -p "$d"
+  head -c 100000000 /dev/urandom >"$d/blob"
+  tar -C "$d" -cf "$TUG_TEST_BASE/big.tar" blob
+  rm -f "$d/blob"
+  local delay
+  for delay in 0.05 0.2 0.5; do
+    tug_bg "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err" import "$TUG_TEST_BASE/big.tar" big:test
+    sleep "$delay"
+    kill -KILL "$TUG_BG_PID" 2>/dev/null || true
+    wait_bg 30
+    run_tug images
+    run_tug run --rm busybox:test echo still-works
+    assert_output still-works
+  done
+  run_tug import "$TUG_TEST_BASE/big.tar" big:test
+  run_tug rmi big:test
+  run_tug import "$TUG_TEST_BASE/big.tar" big:test
+  run_tug image inspect --format '{{len .RootFS.Layers}}' big:test
+  assert_output 1
+  rm -f "$TUG_TEST_BASE/big.tar"
+}
+
+@test "a tug killed during run takes its container with it, the next run works" {
+  local marker=$((200000 + RANDOM))$$
+  tug_bg "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err" run --rm busybox:test sleep "$marker"
+  local i
+  for ((i = 0; i < 200; i++)); do
+    pgrep -xf "sleep $marker" >/dev/null && break
+    sleep 0.05
+  done
+  pgrep -xf "sleep $marker" >/dev/null || fail "the container never started: $(cat "$BATS_TEST_TMPDIR/err")"
+  kill -KILL "$TUG_BG_PID"
+  wait_bg 15
+  for ((i = 0; i < 100; i++)); do
+    pgrep -xf "sleep $marker" >/dev/null || break
+    sleep 0.05
+  done
+  if pgrep -xf "sleep $marker" >/dev/null; then
+    kill -KILL $(pgrep -xf "sleep $marker") 2>/dev/null || true
+    fail "the container's process outlived tug by 5 s"
+  fi
+  run_tug run --rm busybox:test echo next-run
+  assert_output next-run
+}
