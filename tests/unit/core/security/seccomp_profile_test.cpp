@@ -448,7 +448,7 @@ TEST_CASE("compile time of the default profile") {
   };
   std::string json(default_seccomp_profile_json());
   constexpr int kRounds = 20;
-  Clock::duration parse{}, compile{}, load{};
+  Clock::duration parse{}, compile{}, cache_hit{};
   size_t size = 0;
   for (int i = 0; i < kRounds; ++i) {
     auto t0 = Clock::now();
@@ -456,15 +456,20 @@ TEST_CASE("compile time of the default profile") {
     auto t1 = Clock::now();
     SeccompProgram prog = compile_seccomp(p, kDefaultCaps);
     auto t2 = Clock::now();
-    SeccompProgram cached = deserialize(serialize(prog));
+    std::string bytes = serialize(prog);
+    // What a container start pays with a warm cache: the key, then the cached bytes back.
     auto t3 = Clock::now();
+    std::string key = seccomp_cache_key(json, kDefaultCaps);
+    SeccompProgram cached = deserialize(bytes);
+    auto t4 = Clock::now();
     parse += t1 - t0;
     compile += t2 - t1;
-    load += t3 - t2;
-    size = prog.filter.size();
+    cache_hit += t4 - t3;
+    size = cached.filter.size();
+    CHECK(size == prog.filter.size());
   }
   MESSAGE("default seccomp profile: parse " << micros(parse) / kRounds << " us, compile "
-                                            << micros(compile) / kRounds << " us, serialize+deserialize "
-                                            << micros(load) / kRounds << " us, " << size << " instructions");
-  CHECK(size > 0);
+                                            << micros(compile) / kRounds << " us, cache key + deserialize "
+                                            << micros(cache_hit) / kRounds << " us, " << size
+                                            << " BPF instructions");
 }
