@@ -34,7 +34,16 @@ else
 fi
 
 if [ $# -gt 0 ]; then
-  bats_args=("$@")
+  # bats runs from each user's temp dir: make paths absolute (also accepts bare "info.bats").
+  bats_args=()
+  for a in "$@"; do
+    if [ -e "$a" ]; then
+      a=$(realpath "$a")
+    elif [[ $a != -* ]] && [ -e "$here/$a" ]; then
+      a=$here/$a
+    fi
+    bats_args+=("$a")
+  done
 else
   bats_args=("$here"/*.bats)
 fi
