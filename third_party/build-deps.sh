@@ -59,11 +59,11 @@ fi
 
 mkdir -p "$cache"
 exec 9>"$cache/.lock"
-log "waiting for the lock on $cache/.lock"
+log "cache miss for $prefix; taking the lock $cache/.lock"
 flock 9
 
 # Fresh lists, so the versions we pin are still on the mirror; this may change the key.
-apt-get update -qq
+apt-get update -qq || log "apt-get update failed; using the package lists as they are"
 inputs=$(key_inputs)
 key=$(sha256sum <<<"$inputs" | cut -c1-16)
 prefix=$cache/$key
