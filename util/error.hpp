@@ -2,13 +2,13 @@
 // Caught once in main(), printed as "tug: <message>", exit code 125 unless said otherwise.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
 #include <string>
 #include <utility>
-
-#include <fmt/format.h>
 
 namespace tug {
 

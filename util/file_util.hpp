@@ -15,8 +15,7 @@ std::optional<std::string> read_file_if_exists(const std::string& path);
 /// Writes `data` to `path` atomically: temp file in the same directory, fsync, rename.
 /// Readers see the old or the new content, never half of it. `durable` false skips the
 /// fsync for state that dies with the process anyway.
-void write_file_atomic(const std::string& path, std::string_view data, int mode = 0644,
-                       bool durable = true);
+void write_file_atomic(const std::string& path, std::string_view data, int mode = 0644, bool durable = true);
 
 /// mkdir -p; existing directories are fine.
 void make_dirs(const std::string& path, int mode = 0755);

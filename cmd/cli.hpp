@@ -1,0 +1,28 @@
+// What every command file shares: the global flags and the registration functions main()
+// calls. Each cmd/*.cpp parses its flags with CLI11, calls core, and prints.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "core/store_paths.hpp"
+
+namespace tug {
+
+/// Flags that come before the subcommand (`tug --root DIR run ...`).
+struct GlobalOptions {
+  std::string root;
+  std::string runroot;
+  /// Resolves (and creates) the store directories on first use.
+  StorePaths paths() const { return resolve_store_paths(root, runroot); }
+};
+
+/// The exit code a command asks main() to exit with (set by the command's callback).
+inline int g_command_exit_code = 0;
+
+void register_run_commands(CLI::App& app, const GlobalOptions& globals);
+void register_image_commands(CLI::App& app, const GlobalOptions& globals);
+void register_container_commands(CLI::App& app, const GlobalOptions& globals);
+void register_system_commands(CLI::App& app, const GlobalOptions& globals);
+
+}  // namespace tug

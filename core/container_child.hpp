@@ -1,0 +1,64 @@
+// The code that runs in the container's PID 1 between fork and exec. Everything it needs is
+// prepared by the parent in an ExecPlan; the child only issues raw system calls (no
+// allocation, no exceptions) and reports a failing step with its errno through a pipe.
+#pragma once
+
+#include <linux/filter.h>
+#include <sys/types.h>
+
+#include <cstdint>
+
+namespace tug {
+
+/// Which setup step failed in the child, as reported through ExecPlan::error_fd.
+enum class ChildStep : int32_t {
+  kMountProc = 1,
+  kPivotRoot,
+  kMaskPaths,
+  kReadOnlyRoot,
+  kTerminal,
+  kWorkdir,
+  kSetUser,
+  kCapabilities,
+  kNoNewPrivs,
+  kSeccomp,
+  kExec,
+};
+
+/// What the child writes to error_fd when a step fails (exec success closes it silently).
+struct ChildFailure {
+  ChildStep step;
+  int32_t err;
+};
+
+/// Everything the child needs, all memory owned by the parent and valid across fork.
+struct ExecPlan {
+  int rootfs_fd = -1;       ///< O_PATH fd of the mounted rootfs
+  int proc_target_fd = -1;  ///< O_PATH fd of <rootfs>/proc
+  int stdin_fd = -1;        ///< dup2'ed to 0 when >= 0
+  bool tty = false;
+  int tty_socket = -1;  ///< where the pty master is sent (SCM_RIGHTS) when tty
+  unsigned short tty_rows = 0, tty_cols = 0;
+  bool read_only_root = false;
+  const char* const* masked_paths = nullptr;     ///< nullptr-terminated
+  const char* const* read_only_paths = nullptr;  ///< nullptr-terminated
+  const char* workdir = "/";
+  uid_t uid = 0;
+  gid_t gid = 0;
+  const gid_t* groups = nullptr;
+  size_t group_count = 0;
+  uint64_t capabilities = 0;                   ///< effective/permitted/bounding set for the process
+  int last_cap = 40;                           ///< /proc/sys/kernel/cap_last_cap
+  const struct sock_fprog* seccomp = nullptr;  ///< nullptr: unconfined
+  bool no_new_privs = true;
+  char* const* argv = nullptr;
+  char* const* envp = nullptr;
+  const char* path_env = nullptr;  ///< PATH used to find argv[0] when it has no '/'
+  int error_fd = -1;
+  bool die_with_parent = true;  ///< SIGKILL the container if the tug holding it dies
+};
+
+/// Runs in the forked child (PID 1 of the new pid namespace); never returns.
+[[noreturn]] void container_child_main(const ExecPlan& plan);
+
+}  // namespace tug

@@ -1,0 +1,220 @@
+// Container creation. The directory is created and locked before config.json is written:
+// a directory without config.json is a creation that died half-way, and any later command
+// that can take its lock may delete it.
+#include "core/container_create.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <regex>
+
+#include "core/image_config.hpp"
+#include "net/etc_files.hpp"
+#include "registry/reference.hpp"
+#include "util/error.hpp"
+#include "util/file_util.hpp"
+
+namespace tug {
+
+namespace {
+
+constexpr const char* kDefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+Json parse_volume(const std::string& spec, const StorePaths& paths, Json& binds) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (;;) {
+    auto colon = spec.find(':', start);
+    parts.push_back(spec.substr(start, colon - start));
+    if (colon == std::string::npos) break;
+    start = colon + 1;
+  }
+  if (parts.size() > 3 || parts[0].empty()) fail("invalid volume specification: '{}'", spec);
+  std::string source, dest, mode;
+  if (parts.size() == 1) {
+    dest = parts[0];
+  } else {
+    source = parts[0];
+    dest = parts[1];
+    if (parts.size() == 3) mode = parts[2];
+  }
+  if (dest.empty() || dest.front() != '/')
+    fail("invalid volume specification: '{}': invalid mount config: destination must be an absolute path",
+         spec);
+  bool read_only = false;
+  if (!mode.empty()) {
+    size_t s = 0;
+    for (;;) {
+      auto comma = mode.find(',', s);
+      std::string opt = mode.substr(s, comma - s);
+      if (opt == "ro")
+        read_only = true;
+      else if (opt != "rw" && opt != "z" && opt != "Z" && !opt.empty())
+        fail("invalid mode: {}", opt);
+      if (comma == std::string::npos) break;
+      s = comma + 1;
+    }
+  }
+  Json m;
+  if (!source.empty() && source.front() == '/') {
+    // docker creates a missing host directory for -v.
+    if (!path_exists(source)) make_dirs(source, 0755);
+    m = {{"Type", "bind"}, {"Source", source}, {"Destination", dest},
+         {"Mode", mode},   {"RW", !read_only}, {"Propagation", "rprivate"}};
+    binds.push_back(spec);
+  } else {
+    std::string name = source;
+    if (name.empty()) {
+      name = ContainerStore::new_id();
+    } else if (!std::regex_match(name, std::regex("[a-zA-Z0-9][a-zA-Z0-9_.-]*"))) {
+      fail(
+          "create {}: \"{}\" includes invalid characters for a local volume name, only "
+          "\"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed. If you intended to pass a host directory, use absolute "
+          "path",
+          source, source);
+    }
+    std::string data = paths.volumes() + "/" + name + "/_data";
+    make_dirs(data, 0755);
+    m = {{"Type", "volume"},    {"Name", name},      {"Source", data},
+         {"Destination", dest}, {"Driver", "local"}, {"Mode", mode.empty() ? "z" : mode},
+         {"RW", !read_only},    {"Propagation", ""}};
+    if (!source.empty()) binds.push_back(spec);
+  }
+  return m;
+}
+
+std::vector<std::string> string_array(const Json& j) {
+  std::vector<std::string> out;
+  if (j.is_array())
+    for (const auto& v : j) out.push_back(v.get<std::string>());
+  return out;
+}
+
+// docker's CreateDaemonEnvironment: default PATH and HOSTNAME first, then the image's and
+// the user's variables replace or append.
+std::vector<std::string> container_env(const Image& image, const RunOptions& o) {
+  std::vector<std::string> overrides;
+  for (const auto& f : o.env_files)
+    for (auto& line : read_env_file(f)) overrides.push_back(line);
+  overrides.insert(overrides.end(), o.env.begin(), o.env.end());
+  Json cfg = image.config.value("config", Json::object());
+  return merge_env(string_array(cfg.value("Env", Json())), overrides);
+}
+
+}  // namespace
+
+CreatedContainer create_container(ImageStore& images, ContainerStore& containers, const RunOptions& o) {
+  auto found = images.find(o.image);
+  if (!found) {
+    std::string shown = o.image;
+    try {
+      shown = parse_reference(o.image).familiar();
+    } catch (const Error&) {
+      if (!looks_like_image_id(o.image)) throw;
+    }
+    fail("Unable to find image '{}' locally", shown);
+  }
+  Image image = std::move(*found);
+  Json image_cfg = image.config.value("config", Json::object());
+
+  std::string name = o.name;
+  if (!name.empty() && !std::regex_match(name, std::regex("/?[a-zA-Z0-9][a-zA-Z0-9_.-]+")))
+    fail("Invalid container name ({}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name);
+  if (!name.empty() && name.front() == '/') name.erase(0, 1);
+
+  std::string id = ContainerStore::new_id();
+  std::string hostname = o.hostname.empty() ? id.substr(0, 12) : o.hostname;
+  std::vector<std::string> argv = combine_command(image.config, o.entrypoint, o.command);
+  if (argv.empty()) fail("No command specified");
+
+  Json binds = Json::array();
+  Json mounts = Json::array();
+  for (const auto& v : o.volumes) mounts.push_back(parse_volume(v, containers.paths(), binds));
+  Json tmpfs = Json::object();
+  for (const auto& t : o.tmpfs) {
+    auto colon = t.find(':');
+    std::string dest = t.substr(0, colon);
+    if (dest.empty() || dest.front() != '/')
+      fail("invalid tmpfs mount: {}: destination must be an absolute path", t);
+    tmpfs[dest] = colon == std::string::npos ? "" : t.substr(colon + 1);
+  }
+  Json labels =
+      image_cfg.contains("Labels") && image_cfg["Labels"].is_object() ? image_cfg["Labels"] : Json::object();
+  for (const auto& l : o.labels) {
+    auto eq = l.find('=');
+    labels[l.substr(0, eq)] = eq == std::string::npos ? "" : l.substr(eq + 1);
+  }
+
+  std::vector<std::string> env = container_env(image, o);
+  std::vector<std::string> full_env{kDefaultPath, "HOSTNAME=" + hostname};
+  if (o.tty) full_env.push_back("TERM=xterm");
+  full_env = merge_env(full_env, env);
+
+  if (name.empty()) name = containers.generate_name();
+  containers.reserve_name(name, id);
+  std::string dir = containers.dir(id);
+  try {
+    make_dirs(dir, 0700);
+    FileLock lock(containers.lock_path(id), FileLock::Mode::kExclusive);
+    for (const char* sub : {"/upper", "/work", "/merged"}) make_dirs(dir + sub, 0755);
+    // The upper dir is the container's "/": it must be root-owned inside and world-readable.
+    ::chmod((dir + "/upper").c_str(), 0755);
+    std::string host_resolv = read_file_if_exists("/etc/resolv.conf").value_or("");
+    write_file_atomic(dir + "/hosts", hosts_file(hostname, "", {}), 0644, false);
+    write_file_atomic(dir + "/hostname", hostname + "\n", 0644, false);
+    write_file_atomic(dir + "/resolv.conf", resolv_conf(host_resolv, {}), 0644, false);
+
+    Json cfg_cmd = o.command.empty() && !o.entrypoint ? image_cfg.value("Cmd", Json()) : Json(o.command);
+    if (o.command.empty() && o.entrypoint) cfg_cmd = nullptr;
+    Json cfg_entry = o.entrypoint ? (o.entrypoint->empty() ? Json(nullptr) : Json::array({*o.entrypoint}))
+                                  : image_cfg.value("Entrypoint", Json());
+    std::string workdir = o.workdir.empty() ? image_cfg.value("WorkingDir", "") : o.workdir;
+    Json config = {
+        {"Id", id},
+        {"Created", now_rfc3339()},
+        {"Path", argv[0]},
+        {"Args", std::vector<std::string>(argv.begin() + 1, argv.end())},
+        {"Image", image.id},
+        {"Name", "/" + name},
+        {"Config",
+         {{"Hostname", hostname},
+          {"Domainname", ""},
+          {"User", o.user.empty() ? image_cfg.value("User", "") : o.user},
+          {"AttachStdin", o.interactive},
+          {"AttachStdout", true},
+          {"AttachStderr", true},
+          {"ExposedPorts", image_cfg.value("ExposedPorts", Json::object())},
+          {"Tty", o.tty},
+          {"OpenStdin", o.interactive},
+          {"StdinOnce", o.interactive},
+          {"Env", full_env},
+          {"Cmd", cfg_cmd},
+          {"Image", o.image},
+          {"Volumes", image_cfg.value("Volumes", Json())},
+          {"WorkingDir", workdir},
+          {"Entrypoint", cfg_entry},
+          {"Labels", labels},
+          {"StopSignal", image_cfg.value("StopSignal", "")}}},
+        {"HostConfig",
+         {{"Binds", binds.empty() ? Json(nullptr) : binds},
+          {"NetworkMode", "none"},
+          {"AutoRemove", o.remove},
+          {"CapAdd", o.cap_add.empty() ? Json(nullptr) : Json(o.cap_add)},
+          {"CapDrop", o.cap_drop.empty() ? Json(nullptr) : Json(o.cap_drop)},
+          {"Privileged", o.privileged},
+          {"ReadonlyRootfs", o.read_only},
+          {"SecurityOpt", o.security_opts.empty() ? Json(nullptr) : Json(o.security_opts)},
+          {"Tmpfs", tmpfs.empty() ? Json(nullptr) : tmpfs}}},
+        {"Mounts", mounts},
+    };
+    // run --rm state dies with the container; only durable containers pay for fsync.
+    write_file_atomic(dir + "/config.json", config.dump(), 0644, !o.remove);
+    return CreatedContainer{id, std::move(config), std::move(image), std::move(lock)};
+  } catch (...) {
+    remove_tree(dir);
+    containers.release_name(name, id);
+    throw;
+  }
+}
+
+}  // namespace tug

@@ -1,0 +1,39 @@
+// `tug run` in the foreground: create the container record, enter its namespaces, mount its
+// filesystems, start PID 1 and supervise it until it exits.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/store_paths.hpp"
+
+namespace tug {
+
+/// The docker run flags this layer understands (cmd/ parses them).
+struct RunOptions {
+  std::string image;
+  std::vector<std::string> command;  ///< CMD override (empty: the image's)
+  std::optional<std::string> entrypoint;
+  std::vector<std::string> env;  ///< -e
+  std::vector<std::string> env_files;
+  std::string workdir;
+  std::string user;
+  std::string hostname;
+  std::string name;
+  bool remove = false;       ///< --rm
+  bool interactive = false;  ///< -i
+  bool tty = false;          ///< -t
+  bool read_only = false;
+  bool privileged = false;
+  std::vector<std::string> volumes;  ///< -v SRC:DST[:ro]
+  std::vector<std::string> tmpfs;    ///< --tmpfs DST[:opts]
+  std::vector<std::string> cap_add, cap_drop;
+  std::vector<std::string> security_opts;
+  std::vector<std::string> labels;
+};
+
+/// Runs a container in the foreground and returns the exit code tug should exit with.
+int run_container(const StorePaths& paths, const RunOptions& options);
+
+}  // namespace tug

@@ -1,0 +1,197 @@
+// Container records and names.
+#include "core/container_store.hpp"
+
+#include <dirent.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <memory>
+#include <random>
+
+#include "util/error.hpp"
+#include "util/file_util.hpp"
+
+namespace tug {
+
+Json ContainerState::to_json() const {
+  return Json{{"Status", status},
+              {"Running", status == "running"},
+              {"Paused", false},
+              {"Restarting", false},
+              {"OOMKilled", oom_killed},
+              {"Dead", status == "dead"},
+              {"Pid", pid},
+              {"ExitCode", exit_code},
+              {"Error", error},
+              {"StartedAt", started_at},
+              {"FinishedAt", finished_at}};
+}
+
+ContainerState ContainerState::from_json(const Json& j) {
+  ContainerState s;
+  s.status = j.value("Status", "created");
+  s.pid = j.value("Pid", 0);
+  s.exit_code = j.value("ExitCode", 0);
+  s.oom_killed = j.value("OOMKilled", false);
+  s.error = j.value("Error", "");
+  s.started_at = j.value("StartedAt", s.started_at);
+  s.finished_at = j.value("FinishedAt", s.finished_at);
+  return s;
+}
+
+std::string now_rfc3339() {
+  struct timespec ts;
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  struct tm tm;
+  ::gmtime_r(&ts.tv_sec, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
+}
+
+std::string ContainerStore::new_id() {
+  std::random_device rd;
+  std::string id;
+  for (int i = 0; i < 4; ++i) id += fmt::format("{:016x}", (static_cast<uint64_t>(rd()) << 32) | rd());
+  return id;
+}
+
+std::string ContainerStore::generate_name() const {
+  static const char* const kAdjectives[] = {
+      "admiring",      "adoring",    "affectionate", "agitated",   "amazing",   "angry",       "awesome",
+      "blissful",      "bold",       "boring",       "brave",      "busy",      "charming",    "clever",
+      "compassionate", "competent",  "confident",    "cool",       "cranky",    "crazy",       "dazzling",
+      "determined",    "dreamy",     "eager",        "ecstatic",   "elastic",   "elegant",     "epic",
+      "exciting",      "fervent",    "festive",      "focused",    "friendly",  "frosty",      "funny",
+      "gallant",       "gifted",     "goofy",        "gracious",   "great",     "happy",       "hardcore",
+      "heuristic",     "hopeful",    "hungry",       "infallible", "inspiring", "intelligent", "interesting",
+      "jolly",         "jovial",     "keen",         "kind",       "laughing",  "loving",      "lucid",
+      "magical",       "modest",     "musing",       "mystifying", "naughty",   "nervous",     "nice",
+      "nifty",         "nostalgic",  "objective",    "optimistic", "peaceful",  "pedantic",    "pensive",
+      "practical",     "priceless",  "quirky",       "quizzical",  "relaxed",   "reverent",    "romantic",
+      "sad",           "serene",     "sharp",        "silly",      "sleepy",    "stoic",       "strange",
+      "stupefied",     "suspicious", "sweet",        "tender",     "thirsty",   "trusting",    "upbeat",
+      "vibrant",       "vigilant",   "vigorous",     "wizardly",   "wonderful", "xenodochial", "youthful",
+      "zealous",       "zen"};
+  static const char* const kNames[] = {
+      "agnesi",     "albattani",     "allen",        "archimedes",   "babbage",     "banach",   "bardeen",
+      "bell",       "bhabha",        "booth",        "bose",         "brahmagupta", "brown",    "carson",
+      "cerf",       "chandrasekhar", "clarke",       "curie",        "darwin",      "diffie",   "dijkstra",
+      "einstein",   "elion",         "engelbart",    "euclid",       "euler",       "fermat",   "fermi",
+      "feynman",    "franklin",      "galileo",      "gauss",        "goldberg",    "goodall",  "hamilton",
+      "hawking",    "heisenberg",    "hermann",      "hodgkin",      "hopper",      "hypatia",  "jackson",
+      "jang",       "jennings",      "johnson",      "kalam",        "keller",      "kepler",   "khorana",
+      "knuth",      "kowalevski",    "lalande",      "lamarr",       "lamport",     "leakey",   "lovelace",
+      "lumiere",    "mayer",         "mccarthy",     "mcclintock",   "meitner",     "mendel",   "mirzakhani",
+      "montalcini", "moore",         "morse",        "napier",       "nash",        "newton",   "nobel",
+      "noether",    "pascal",        "pasteur",      "payne",        "perlman",     "pike",     "poincare",
+      "ptolemy",    "raman",         "ramanujan",    "ride",         "ritchie",     "rosalind", "sammet",
+      "shannon",    "shockley",      "sinoussi",     "stonebraker",  "swanson",     "tesla",    "thompson",
+      "torvalds",   "turing",        "varahamihira", "visvesvaraya", "wescoff",     "wiles",    "williams",
+      "wilson",     "wozniak",       "wright",       "yalow",        "yonath"};
+  std::random_device rd;
+  for (int attempt = 0;; ++attempt) {
+    std::string name =
+        fmt::format("{}_{}", kAdjectives[rd() % std::size(kAdjectives)], kNames[rd() % std::size(kNames)]);
+    if (attempt > 10) name += std::to_string(rd() % 10);
+    if (!path_exists(paths_.names() + "/" + name)) return name;
+  }
+}
+
+void ContainerStore::reserve_name(const std::string& name, const std::string& id) {
+  std::string link = paths_.names() + "/" + name;
+  if (::symlink(id.c_str(), link.c_str()) == 0) return;
+  if (errno != EEXIST) fail_errno("reserve name {}", name);
+  char target[128] = {};
+  ssize_t n = ::readlink(link.c_str(), target, sizeof target - 1);
+  std::string owner = n > 0 ? std::string(target, static_cast<size_t>(n)) : "?";
+  // A name whose container no longer exists (a tug killed mid-create) is free again.
+  if (owner != "?" && !path_exists(dir(owner) + "/config.json") && !is_running(owner)) {
+    ::unlink(link.c_str());
+    if (::symlink(id.c_str(), link.c_str()) == 0) return;
+  }
+  fail(
+      "Conflict. The container name \"/{}\" is already in use by container \"{}\". You have to remove (or "
+      "rename) "
+      "that container to be able to reuse that name.",
+      name, owner);
+}
+
+void ContainerStore::release_name(const std::string& name, const std::string& id) {
+  std::string link = paths_.names() + "/" + name;
+  char target[128] = {};
+  ssize_t n = ::readlink(link.c_str(), target, sizeof target - 1);
+  if (n > 0 && std::string(target, static_cast<size_t>(n)) == id) ::unlink(link.c_str());
+}
+
+void ContainerStore::save_config(const std::string& id, const Json& config) {
+  write_file_atomic(dir(id) + "/config.json", config.dump());
+}
+
+Json ContainerStore::load_config(const std::string& id) const {
+  return Json::parse(read_file(dir(id) + "/config.json"));
+}
+
+void ContainerStore::save_state(const std::string& id, const ContainerState& state, bool durable) {
+  write_file_atomic(dir(id) + "/state.json", state.to_json().dump(), 0644, durable);
+}
+
+ContainerState ContainerStore::load_state(const std::string& id) const {
+  auto text = read_file_if_exists(dir(id) + "/state.json");
+  if (!text) return ContainerState{};
+  return ContainerState::from_json(Json::parse(*text));
+}
+
+std::vector<std::string> ContainerStore::list_ids() const {
+  std::vector<std::string> out;
+  std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(paths_.containers().c_str()), ::closedir);
+  if (!d) return out;
+  while (dirent* ent = ::readdir(d.get())) {
+    std::string name = ent->d_name;
+    if (name.size() == 64 && path_exists(dir(name) + "/config.json")) out.push_back(name);
+  }
+  return out;
+}
+
+std::optional<std::string> ContainerStore::find(const std::string& name_or_id) const {
+  if (name_or_id.empty()) return std::nullopt;
+  std::string name = name_or_id.front() == '/' ? name_or_id.substr(1) : name_or_id;
+  char target[128] = {};
+  ssize_t n = ::readlink((paths_.names() + "/" + name).c_str(), target, sizeof target - 1);
+  if (n > 0) {
+    std::string id(target, static_cast<size_t>(n));
+    if (path_exists(dir(id) + "/config.json")) return id;
+  }
+  std::optional<std::string> match;
+  for (const auto& id : list_ids()) {
+    if (id.compare(0, name.size(), name) != 0) continue;
+    if (match) fail("multiple containers match {}: use a longer ID prefix", name_or_id);
+    match = id;
+  }
+  return match;
+}
+
+std::string ContainerStore::resolve(const std::string& name_or_id) const {
+  auto id = find(name_or_id);
+  if (!id) fail("No such container: {}", name_or_id);
+  return *id;
+}
+
+bool ContainerStore::is_running(const std::string& id) const {
+  if (!path_exists(lock_path(id))) return false;
+  return !FileLock::try_lock(lock_path(id), FileLock::Mode::kShared).held();
+}
+
+void ContainerStore::remove(const std::string& id) {
+  std::string name;
+  if (auto text = read_file_if_exists(dir(id) + "/config.json")) {
+    Json cfg = Json::parse(*text);
+    name = cfg.value("Name", "");
+    if (!name.empty() && name.front() == '/') name.erase(0, 1);
+  }
+  // Drop config.json first: from then on the container no longer exists for readers.
+  ::unlink((dir(id) + "/config.json").c_str());
+  remove_tree(dir(id));
+  if (!name.empty()) release_name(name, id);
+}
+
+}  // namespace tug

@@ -1,0 +1,70 @@
+// Container records on disk: containers/<id>/{config.json,state.json,lock,...} and the name
+// index names/<name> (a symlink to the id, created atomically, so two tugs racing for one
+// name cannot both win). A container is running exactly while its lock is held.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/store_paths.hpp"
+#include "util/file_lock.hpp"
+#include "util/json.hpp"
+
+namespace tug {
+
+/// A container's runtime state (docker's State object, persisted as state.json).
+struct ContainerState {
+  std::string status = "created";  ///< created, running, exited, dead
+  int pid = 0;
+  int exit_code = 0;
+  bool oom_killed = false;
+  std::string error;
+  std::string started_at = "0001-01-01T00:00:00Z";
+  std::string finished_at = "0001-01-01T00:00:00Z";
+
+  Json to_json() const;
+  static ContainerState from_json(const Json& j);
+};
+
+class ContainerStore {
+ public:
+  explicit ContainerStore(StorePaths paths) : paths_(std::move(paths)) {}
+  const StorePaths& paths() const { return paths_; }
+
+  std::string dir(const std::string& id) const { return paths_.containers() + "/" + id; }
+  std::string lock_path(const std::string& id) const { return dir(id) + "/lock"; }
+
+  /// A fresh random 64-hex ID.
+  static std::string new_id();
+  /// docker-style adjective_noun name not in use yet.
+  std::string generate_name() const;
+  /// Claims `name` for `id`; throws docker's Conflict error when taken.
+  void reserve_name(const std::string& name, const std::string& id);
+  void release_name(const std::string& name, const std::string& id);
+
+  void save_config(const std::string& id, const Json& config);
+  Json load_config(const std::string& id) const;
+  void save_state(const std::string& id, const ContainerState& state, bool durable = true);
+  ContainerState load_state(const std::string& id) const;
+
+  /// IDs of every fully created container.
+  std::vector<std::string> list_ids() const;
+  /// Full ID for a name, full ID or unique ID prefix; nullopt when none.
+  std::optional<std::string> find(const std::string& name_or_id) const;
+  /// Like find(), throwing docker's "No such container: X".
+  std::string resolve(const std::string& name_or_id) const;
+  /// True while some process holds the container's lock (it is running).
+  bool is_running(const std::string& id) const;
+  /// Removes every file of the container and its name. Layer files owned by other ids
+  /// need the caller to be inside the user namespace.
+  void remove(const std::string& id);
+
+ private:
+  StorePaths paths_;
+};
+
+/// Current time as RFC 3339 with nanoseconds, UTC, as docker writes it.
+std::string now_rfc3339();
+
+}  // namespace tug

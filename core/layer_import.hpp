@@ -1,0 +1,33 @@
+// Bringing one layer into the store from a byte stream: the stream is hashed as it arrives
+// (blob digest), decompressed and hashed again (diff_id), and unpacked into a temporary
+// directory that becomes visible under layers/ only when complete.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "core/image_store.hpp"
+#include "fs/byte_stream.hpp"
+
+namespace tug {
+
+/// What a stored layer is known by.
+struct ImportedLayer {
+  std::string diff_id;      ///< sha256 of the uncompressed tar
+  std::string blob_digest;  ///< sha256 of the bytes as received (stored in blobs/)
+  int64_t blob_size = 0;
+  std::string media_type;  ///< OCI layer media type matching the compression
+  int64_t unpacked_size = 0;
+};
+
+/// Streams `raw` (tar, tar+gzip or tar+zstd) into the store. The caller is inside the user
+/// namespace (see userns.hpp); `chown` false squashes owners (single-id mapping).
+/// On any error nothing new is visible in the store.
+ImportedLayer import_layer(ImageStore& store, ByteSource& raw, bool chown,
+                           const std::function<void(const std::string&)>& warn);
+
+/// Removes temporaries left by tugs that were killed mid-import (only when no other tug is
+/// importing: it takes the store lock exclusively without waiting).
+void clean_stale_temporaries(const StorePaths& paths);
+
+}  // namespace tug

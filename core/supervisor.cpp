@@ -1,0 +1,146 @@
+// signalfd-based supervision: one poll loop for signals, the terminal and the child's exit,
+// so no signal handler ever runs in tug.
+#include "core/supervisor.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "util/error.hpp"
+#include "util/fd.hpp"
+
+namespace tug {
+
+namespace {
+
+constexpr int kForwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+
+/// Puts a terminal in raw mode and restores it on destruction.
+class RawTerminal {
+ public:
+  explicit RawTerminal(int fd) : fd_(fd) {
+    if (!::isatty(fd) || ::tcgetattr(fd, &saved_) != 0) return;
+    struct termios raw = saved_;
+    ::cfmakeraw(&raw);
+    active_ = ::tcsetattr(fd, TCSANOW, &raw) == 0;
+  }
+  ~RawTerminal() {
+    if (active_) ::tcsetattr(fd_, TCSANOW, &saved_);
+  }
+
+ private:
+  int fd_;
+  struct termios saved_ {};
+  bool active_ = false;
+};
+
+bool copy_once(int from, int to) {
+  char buf[16384];
+  ssize_t n = ::read(from, buf, sizeof buf);
+  if (n <= 0) return n < 0 && (errno == EAGAIN || errno == EINTR);
+  for (ssize_t done = 0; done < n;) {
+    ssize_t w = ::write(to, buf + done, static_cast<size_t>(n - done));
+    if (w < 0) {
+      if (errno == EINTR || errno == EAGAIN) continue;
+      return false;
+    }
+    done += w;
+  }
+  return true;
+}
+
+void sync_window_size(int tty_master) {
+  struct winsize ws {};
+  if (::ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 || ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)
+    ::ioctl(tty_master, TIOCSWINSZ, &ws);
+}
+
+}  // namespace
+
+sigset_t supervised_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int s : kForwarded) sigaddset(&set, s);
+  sigaddset(&set, SIGCHLD);
+  sigaddset(&set, SIGWINCH);
+  return set;
+}
+
+void block_supervised_signals() {
+  sigset_t set = supervised_signals();
+  if (::sigprocmask(SIG_BLOCK, &set, nullptr) != 0) fail_errno("sigprocmask");
+}
+
+int supervise_foreground(pid_t child, int tty_master, bool forward_stdin) {
+  sigset_t set = supervised_signals();
+  UniqueFd sfd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+  if (!sfd) fail_errno("signalfd");
+  RawTerminal raw(tty_master >= 0 && forward_stdin ? STDIN_FILENO : -1);
+  if (tty_master >= 0) {
+    sync_window_size(tty_master);
+    ::fcntl(tty_master, F_SETFL, ::fcntl(tty_master, F_GETFL) | O_NONBLOCK);
+  }
+  bool stdin_open = tty_master >= 0 && forward_stdin;
+  int status = 0;
+  bool exited = false;
+  while (!exited) {
+    // The child may already be gone before its SIGCHLD shows up in the signalfd.
+    pid_t r = ::waitpid(child, &status, WNOHANG);
+    if (r == child) break;
+    struct pollfd fds[3];
+    nfds_t n = 0;
+    fds[n++] = {sfd.get(), POLLIN, 0};
+    if (tty_master >= 0) fds[n++] = {tty_master, POLLIN, 0};
+    if (stdin_open) fds[n++] = {STDIN_FILENO, POLLIN, 0};
+    if (::poll(fds, n, -1) < 0) {
+      if (errno == EINTR) continue;
+      fail_errno("poll");
+    }
+    if (fds[0].revents & POLLIN) {
+      struct signalfd_siginfo info;
+      while (::read(sfd.get(), &info, sizeof info) == sizeof info) {
+        int sig = static_cast<int>(info.ssi_signo);
+        if (sig == SIGCHLD) continue;
+        if (sig == SIGWINCH) {
+          if (tty_master >= 0) sync_window_size(tty_master);
+          continue;
+        }
+        ::kill(child, sig);
+      }
+    }
+    for (nfds_t i = 1; i < n; ++i) {
+      if (!fds[i].revents) continue;
+      if (fds[i].fd == tty_master) {
+        if (!copy_once(tty_master, STDOUT_FILENO) && (fds[i].revents & (POLLHUP | POLLERR))) {
+          // The container's side closed; keep waiting for the exit status only.
+          tty_master = -1;
+        }
+      } else if (fds[i].fd == STDIN_FILENO) {
+        if (!copy_once(STDIN_FILENO, tty_master >= 0 ? tty_master : -1)) {
+          stdin_open = false;
+          // End of input: send the terminal's EOF character as a user typing ^D would.
+          if (tty_master >= 0) (void)!::write(tty_master, "\x04", 1);
+        }
+      }
+    }
+  }
+  if (tty_master >= 0) {
+    while (copy_once(tty_master, STDOUT_FILENO)) {
+      struct pollfd p {
+        tty_master, POLLIN, 0
+      };
+      if (::poll(&p, 1, 0) <= 0 || !(p.revents & POLLIN)) break;
+    }
+  }
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 125;
+}
+
+}  // namespace tug
