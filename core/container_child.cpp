@@ -9,7 +9,9 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/close_range.h>
+#include <linux/openat2.h>
 #include <linux/seccomp.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -34,6 +36,12 @@ namespace {
 }
 
 void mount_proc(const ExecPlan& plan) {
+  // <rootfs>/proc resolved with "." as the root, so an image's /proc symlink stays inside.
+  struct open_how how {};
+  how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  int target = static_cast<int>(::syscall(SYS_openat2, AT_FDCWD, "proc", &how, sizeof how));
+  if (target < 0) die(plan, ChildStep::kMountProc, errno);
   int fs = static_cast<int>(::syscall(SYS_fsopen, "proc", FSOPEN_CLOEXEC));
   if (fs < 0) die(plan, ChildStep::kMountProc, errno);
   if (::syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0)
@@ -41,15 +49,14 @@ void mount_proc(const ExecPlan& plan) {
   int mnt = static_cast<int>(
       ::syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC));
   if (mnt < 0) die(plan, ChildStep::kMountProc, errno);
-  if (::syscall(SYS_move_mount, mnt, "", plan.proc_target_fd, "",
-                MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
+  if (::syscall(SYS_move_mount, mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
     die(plan, ChildStep::kMountProc, errno);
   ::close(mnt);
   ::close(fs);
+  ::close(target);
 }
 
 void pivot(const ExecPlan& plan) {
-  if (::fchdir(plan.rootfs_fd) != 0) die(plan, ChildStep::kPivotRoot, errno);
   // pivot_root(".", ".") stacks the old root on top of the new one; detaching it leaves
   // only the container's tree, without needing a directory inside the rootfs to park it.
   if (::syscall(SYS_pivot_root, ".", ".") != 0) die(plan, ChildStep::kPivotRoot, errno);
@@ -193,6 +200,13 @@ void container_child_main(const ExecPlan& plan) {
   // Descriptors the caller leaked to tug (a test harness's fd 3, say) must not reach the
   // container: mark everything above stderr close-on-exec.
   ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+  // pivot_root moves every process of the mount namespace whose root is the old root, so
+  // PID 1 takes a copy of the namespace the parent prepared: the parent (tug) stays on the
+  // host's root and keeps working with host paths.
+  // unshare moves our cwd to its copy in the new namespace, so chdir into the rootfs first
+  // and work relative to "." from then on (fds opened before point into the old copy).
+  if (::fchdir(plan.rootfs_fd) != 0) die(plan, ChildStep::kPivotRoot, errno);
+  if (::unshare(CLONE_NEWNS) != 0) die(plan, ChildStep::kPivotRoot, errno);
   mount_proc(plan);
   pivot(plan);
   mask_paths(plan);

@@ -33,9 +33,8 @@ struct ChildFailure {
 
 /// Everything the child needs, all memory owned by the parent and valid across fork.
 struct ExecPlan {
-  int rootfs_fd = -1;       ///< O_PATH fd of the mounted rootfs
-  int proc_target_fd = -1;  ///< O_PATH fd of <rootfs>/proc
-  int stdin_fd = -1;        ///< dup2'ed to 0 when >= 0
+  int rootfs_fd = -1;  ///< O_PATH fd of the mounted rootfs
+  int stdin_fd = -1;   ///< dup2'ed to 0 when >= 0
   bool tty = false;
   int tty_socket = -1;  ///< where the pty master is sent (SCM_RIGHTS) when tty
   unsigned short tty_rows = 0, tty_cols = 0;

@@ -106,10 +106,12 @@ static void remove_children(int dirfd, const std::string& shown) {
     if (::unlinkat(dirfd, ent->d_name, 0) == 0) continue;
     if (errno != EISDIR && errno != EPERM) fail_errno("remove {}/{}", shown, name);
     UniqueFd child(::openat(dirfd, ent->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (!child) {
-      // A read-only directory of ours: make it writable, then retry.
-      fail_errno("open {}/{}", shown, name);
+    if (!child && errno == EACCES) {
+      // A directory of ours without permissions (overlayfs leaves work/work at 0000).
+      ::fchmodat(dirfd, ent->d_name, 0700, 0);
+      child.reset(::openat(dirfd, ent->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     }
+    if (!child) fail_errno("open {}/{}", shown, name);
     ::fchmod(child.get(), 0700);
     remove_children(child.get(), fmt::format("{}/{}", shown, name));
     if (::unlinkat(dirfd, ent->d_name, AT_REMOVEDIR) != 0) fail_errno("remove {}/{}", shown, name);
