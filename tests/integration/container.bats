@@ -17,7 +17,7 @@ teardown_file() { tug_teardown_file; }
   [ "${#lines[@]}" -eq 2 ] || fail "expected a header and one process, got: $output"
   [[ ${lines[1]} =~ ^\ *1\ +ps\ -o\ pid,args$ ]] || fail "process line is '${lines[1]}'"
   run_tug run --rm busybox:test sh -c 'grep " /proc " /proc/mounts'
-  assert_output_matches '^proc /proc proc '
+  assert_output_matches '^[^ ]+ /proc proc '
 }
 
 @test "hostname defaults to the first 12 hex digits of the container ID" {
@@ -40,12 +40,13 @@ teardown_file() { tug_teardown_file; }
   [ "$output" != "$(hostname)" ] || fail "the container has the host's hostname"
 }
 
-@test "--hostname sets hostname, /etc/hostname and /etc/hosts" {
-  run_tug run --rm --hostname myhost.example busybox:test sh -c 'hostname; cat /etc/hostname; cat /etc/hosts'
+@test "--hostname sets hostname and /etc/hostname" {
+  # (With loopback only, like docker's --network none, /etc/hosts has no line for the hostname.)
+  run_tug run --rm --hostname myhost.example busybox:test sh -c 'hostname; cat /etc/hostname'
   assert_equal "${lines[0]}" myhost.example hostname
   assert_equal "${lines[1]}" myhost.example /etc/hostname
-  printf '%s\n' "${lines[@]:2}" | grep -Eq '(^|\s)myhost\.example(\s|$)' ||
-    fail "/etc/hosts does not name myhost.example: $output"
+  run_tug run --rm -h short busybox:test hostname
+  assert_output short
 }
 
 @test "/etc/hosts, /etc/hostname, /etc/resolv.conf are provided" {
@@ -80,7 +81,7 @@ teardown_file() { tug_teardown_file; }
       check_subid_map "$uidmap" "$uid" /etc/subuid
       check_subid_map "$gidmap" "$gid" /etc/subgid
       ;;
-    *) fail "tug info reports mapping mode '$(mapping_mode)'" ;;
+    *) fail "unexpected mapping mode '$(mapping_mode)'" ;;
   esac
 }
 

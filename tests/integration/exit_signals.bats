@@ -81,7 +81,10 @@ signal_test() {
     kill -KILL "$TUG_BG_PID"
     return 1
   }
-  kill -s "$sig" "$TUG_BG_PID"
+  kill -s "$sig" "$TUG_BG_PID" 2>/dev/null || {
+    wait_bg 1
+    fail "tug had already exited ($status) before SIG$sig; stdout: $(cat "$out"); stderr: $(cat "$err")"
+  }
   wait_bg 15
   [ "$status" -eq "$code" ] || {
     echo "# stdout: $(cat "$out")" >&2

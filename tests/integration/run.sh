@@ -114,7 +114,8 @@ run_config() {
   total=$(grep -Eo '^1\.\.[0-9]+' "$log" | head -n1 | cut -d. -f3)
   pass=$(grep -c '^ok ' "$log")
   fail=$(grep -c '^not ok ' "$log")
-  result[$name]="${total:-?} tests, $pass passed, $fail failed"
+  # A failed setup_file is one "not ok" for a whole file: count what did not pass.
+  result[$name]="${total:-?} tests, $pass passed, $((${total:-0} - pass)) not passed"
   if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
     result[$name]+=" (TIMED OUT after ${TUG_IT_TIMEOUT:-1200}s)"
   fi

@@ -117,7 +117,11 @@ teardown_file() { tug_teardown_file; }
 }
 
 @test "-u app can write its home but not root's" {
-  has_full_mapping || fail "needs a full id mapping (mode: $(mapping_mode)); this user should not run it"
+  if ! has_full_mapping; then
+    run_tug -125 run --rm -u app busybox:test touch /home/app/f
+    assert_error_first_line
+    return
+  fi
   run_tug run --rm -u app busybox:test sh -c 'touch /home/app/f && echo home-ok; touch /root/f 2>/dev/null || echo root-refused'
   assert_output $'home-ok\nroot-refused'
 }
