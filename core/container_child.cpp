@@ -44,6 +44,7 @@ void mount_proc(const ExecPlan& plan) {
   if (target < 0) die(plan, ChildStep::kMountProc, errno);
   int fs = static_cast<int>(::syscall(SYS_fsopen, "proc", FSOPEN_CLOEXEC));
   if (fs < 0) die(plan, ChildStep::kMountProc, errno);
+  ::syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "source", "proc", 0);
   if (::syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0)
     die(plan, ChildStep::kMountProc, errno);
   int mnt = static_cast<int>(

@@ -122,6 +122,8 @@ CreatedContainer create_container(ImageStore& images, ContainerStore& containers
     fail("Invalid container name ({}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name);
   if (!name.empty() && name.front() == '/') name.erase(0, 1);
 
+  if (!o.workdir.empty() && o.workdir.front() != '/')
+    fail("the working directory '{}' is invalid, it needs to be an absolute path", o.workdir);
   std::string id = ContainerStore::new_id();
   std::string hostname = o.hostname.empty() ? id.substr(0, 12) : o.hostname;
   std::vector<std::string> argv = combine_command(image.config, o.entrypoint, o.command);

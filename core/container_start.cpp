@@ -203,6 +203,20 @@ int run_container(const StorePaths& paths, const RunOptions& options) {
   ResolvedUser user =
       resolve_user(user_spec.empty() ? "0" : user_spec, read_in_root(rootfs.get(), "/etc/passwd"),
                    read_in_root(rootfs.get(), "/etc/group"));
+  auto mapped = [](const std::vector<IdRange>& ranges, uint32_t id) {
+    for (const auto& r : ranges)
+      if (id >= r.inside && id - r.inside < r.count) return true;
+    return false;
+  };
+  if (!mapped(mapping.uids, user.uid) || !mapped(mapping.gids, user.gid)) {
+    fail("user {} (uid {}, gid {}) is not mapped in this user namespace (id mapping: {}){}", user_spec,
+         user.uid, user.gid, mapping.mode_name(),
+         mapping.why_single.empty() ? "" : ": " + mapping.why_single);
+  }
+  std::vector<gid_t> groups;
+  for (gid_t g : user.groups)
+    if (mapped(mapping.gids, g)) groups.push_back(g);
+  user.groups = groups;
   std::vector<std::string> env = json_strings(ccfg["Env"]);
   if (!env_value(env, "HOME")) env.push_back("HOME=" + user.home);
   std::string workdir = ccfg.value("WorkingDir", "");

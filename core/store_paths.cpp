@@ -37,7 +37,7 @@ StorePaths resolve_store_paths(const std::string& root_flag, const std::string& 
     p.runroot = runroot_flag;
   } else if (!p.rootless) {
     p.runroot = "/run/tug";
-  } else if (auto xdg = env_or_empty("XDG_RUNTIME_DIR"); !xdg.empty() && ::access(xdg.c_str(), W_OK) == 0) {
+  } else if (auto xdg = env_or_empty("XDG_RUNTIME_DIR"); !xdg.empty()) {
     p.runroot = xdg + "/tug";
   } else {
     p.runroot = "/tmp/tug-" + std::to_string(uid);

@@ -12,6 +12,8 @@ UniqueFd make_mount(const char* fstype, const std::vector<std::pair<std::string,
                     unsigned attrs, const std::string& shown) {
   UniqueFd fs(::fsopen(fstype, FSOPEN_CLOEXEC));
   if (!fs) fail_errno("mount {}: fsopen {}", shown, fstype);
+  // The source shows in /proc/mounts ("proc /proc proc ..."), as with mount(8).
+  ::fsconfig(fs.get(), FSCONFIG_SET_STRING, "source", fstype, 0);
   for (const auto& [key, value] : options) {
     int rc = value.empty() ? ::fsconfig(fs.get(), FSCONFIG_SET_FLAG, key.c_str(), nullptr, 0)
                            : ::fsconfig(fs.get(), FSCONFIG_SET_STRING, key.c_str(), value.c_str(), 0);

@@ -60,6 +60,7 @@ void mount_native(const RootfsLayout& layout) {
   auto set = [&](const char* key, const std::string& value) {
     return ::fsconfig(fs.get(), FSCONFIG_SET_STRING, key, value.c_str(), 0) == 0;
   };
+  set("source", "overlay");
   bool per_layer = true;
   for (const auto& l : lowers) {
     if (!set("lowerdir+", l)) {
@@ -71,6 +72,7 @@ void mount_native(const RootfsLayout& layout) {
     // Pre-6.8 kernel: reopen and pass the joined form.
     fs.reset(::fsopen("overlay", FSOPEN_CLOEXEC));
     if (!fs) fail_errno("overlay");
+    set("source", "overlay");
     std::string joined;
     for (const auto& l : lowers) joined += (joined.empty() ? "" : ":") + l;
     if (!set("lowerdir", joined)) fail_errno("overlay lowerdir ({} layers)", lowers.size());

@@ -15,7 +15,9 @@ std::string hosts_file(const std::string& hostname, const std::string& ip,
       "ff02::1\tip6-allnodes\n"
       "ff02::2\tip6-allrouters\n";
   for (const auto& line : extra) out += line + "\n";
-  if (!ip.empty()) out += ip + "\t" + hostname + "\n";
+  // Without an address of its own (no network yet), the hostname resolves to loopback as
+  // Debian's installer does, so programs that look up their own name keep working.
+  out += (ip.empty() ? std::string("127.0.1.1") : ip) + "\t" + hostname + "\n";
   return out;
 }
 
