@@ -182,6 +182,7 @@ int run_container(const StorePaths& paths, const RunOptions& options) {
   } cleanup{containers, id, remove};
 
   enter_user_namespace(mapping);
+  containers.collect_garbage();
   if (::unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWPID) !=
       0)
     fail_errno("create container namespaces");

@@ -2,6 +2,7 @@
 #include "core/container_store.hpp"
 
 #include <dirent.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -192,6 +193,37 @@ void ContainerStore::remove(const std::string& id) {
   ::unlink((dir(id) + "/config.json").c_str());
   remove_tree(dir(id));
   if (!name.empty()) release_name(name, id);
+}
+
+void ContainerStore::collect_garbage() {
+  std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(paths_.containers().c_str()), ::closedir);
+  if (!d) return;
+  std::vector<std::string> doomed;
+  time_t now = ::time(nullptr);
+  while (dirent* ent = ::readdir(d.get())) {
+    std::string id = ent->d_name;
+    if (id.size() != 64) continue;
+    FileLock lock = FileLock::try_lock(lock_path(id), FileLock::Mode::kExclusive);
+    if (!lock.held()) continue;  // running, or being created right now
+    auto text = read_file_if_exists(dir(id) + "/config.json");
+    if (!text) {
+      // A creation takes its lock right after mkdir; give that instant a wide margin.
+      struct stat st;
+      if (::stat(dir(id).c_str(), &st) == 0 && now - st.st_mtime > 60) doomed.push_back(id);
+      continue;
+    }
+    try {
+      if (Json::parse(*text)["HostConfig"].value("AutoRemove", false)) doomed.push_back(id);
+    } catch (const std::exception&) {
+    }
+  }
+  for (const auto& id : doomed) {
+    try {
+      FileLock lock = FileLock::try_lock(lock_path(id), FileLock::Mode::kExclusive);
+      if (lock.held()) remove(id);
+    } catch (const Error&) {
+    }
+  }
 }
 
 }  // namespace tug

@@ -59,6 +59,9 @@ class ContainerStore {
   /// Removes every file of the container and its name. Layer files owned by other ids
   /// need the caller to be inside the user namespace.
   void remove(const std::string& id);
+  /// Removes what killed tugs left: --rm containers no longer running, and directories of
+  /// creations that died before writing config.json. Needs the user namespace.
+  void collect_garbage();
 
  private:
   StorePaths paths_;
