@@ -120,11 +120,11 @@ Reference parse_reference(std::string_view text) {
     ref.domain = std::string(kDefaultDomain);
     ref.path = std::string(name);
   }
+  if (ref.domain == kDefaultDomain && ref.path.find('/') == std::string::npos)
+    ref.path = "library/" + ref.path;
   // Docker's own check: uppercase letters get a dedicated message.
   if (std::any_of(ref.path.begin(), ref.path.end(), ::isupper))
     invalid(fmt::format("repository name ({}) must be lowercase", ref.path));
-  if (ref.domain == kDefaultDomain && ref.path.find('/') == std::string::npos)
-    ref.path = "library/" + ref.path;
   if (ref.domain.size() + 1 + ref.path.size() > 255)
     invalid("repository name must not be more than 255 characters");
   size_t start = 0;
