@@ -23,14 +23,27 @@ if [ "$(id -u)" -eq 0 ] && [ -z "${TUG_DEMO_AS_ROOT:-}" ] && id -u tugtest >/dev
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin TUG="$TUG" "$0" "$@"
 fi
 
-step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold="" plain=""; fi
+step() { printf '\n%s==> %s%s\n' "$bold" "$*" "$plain"; }
+# Prints a command line as a user would type it, quoting what needs quotes.
+print_cmd() {
+  local out="$" a
+  for a in "$@"; do
+    if [[ $a =~ ^[A-Za-z0-9_./:=@%+,-]+$ ]]; then
+      out+=" $a"
+    else
+      out+=" '${a//\'/\'\\\'\'}'"
+    fi
+  done
+  echo "$out"
+}
 show() {
-  printf '$ %s\n' "$*"
+  print_cmd "$@"
   "$@"
 }
-# The command as a user would type it: "tug" rather than the full path.
+# "tug" rather than the binary's full path in what is shown.
 tug() {
-  printf '$ tug %s\n' "$*"
+  print_cmd tug "$@"
   "$TUG" "$@"
 }
 
