@@ -83,13 +83,6 @@ Json parse_volume(const std::string& spec, const StorePaths& paths, Json& binds)
   return m;
 }
 
-std::vector<std::string> string_array(const Json& j) {
-  std::vector<std::string> out;
-  if (j.is_array())
-    for (const auto& v : j) out.push_back(v.get<std::string>());
-  return out;
-}
-
 // docker's CreateDaemonEnvironment: default PATH and HOSTNAME first, then the image's and
 // the user's variables replace or append.
 std::vector<std::string> container_env(const Image& image, const RunOptions& o) {
@@ -98,7 +91,7 @@ std::vector<std::string> container_env(const Image& image, const RunOptions& o) 
     for (auto& line : read_env_file(f)) overrides.push_back(line);
   overrides.insert(overrides.end(), o.env.begin(), o.env.end());
   Json cfg = image.config.value("config", Json::object());
-  return merge_env(string_array(cfg.value("Env", Json())), overrides);
+  return merge_env(json_string_array(cfg.value("Env", Json())), overrides);
 }
 
 }  // namespace

@@ -40,13 +40,6 @@ std::string read_in_root(int rootfs_fd, const char* path) {
   return out;
 }
 
-std::vector<std::string> json_strings(const Json& j) {
-  std::vector<std::string> out;
-  if (j.is_array())
-    for (const auto& v : j) out.push_back(v.get<std::string>());
-  return out;
-}
-
 // NULL-terminated char* view of strings that outlive it.
 std::vector<char*> c_array(std::vector<std::string>& v) {
   std::vector<char*> out;
@@ -67,7 +60,7 @@ SeccompProgram seccomp_for(const StorePaths& paths, const Json& host_config,
                            const std::vector<std::string>& caps, bool& unconfined) {
   unconfined = host_config.value("Privileged", false);
   std::string file;
-  for (const auto& opt : json_strings(host_config.value("SecurityOpt", Json()))) {
+  for (const auto& opt : json_string_array(host_config.value("SecurityOpt", Json()))) {
     auto eq = opt.find_first_of("=:");
     std::string key = opt.substr(0, eq), value = eq == std::string::npos ? "" : opt.substr(eq + 1);
     if (key == "seccomp") {
@@ -218,7 +211,7 @@ int run_container(const StorePaths& paths, const RunOptions& options) {
   for (gid_t g : user.groups)
     if (mapped(mapping.gids, g)) groups.push_back(g);
   user.groups = groups;
-  std::vector<std::string> env = json_strings(ccfg["Env"]);
+  std::vector<std::string> env = json_string_array(ccfg["Env"]);
   if (!env_value(env, "HOME")) env.push_back("HOME=" + user.home);
   std::string workdir = ccfg.value("WorkingDir", "");
   if (workdir.empty()) workdir = "/";
@@ -243,8 +236,8 @@ int run_container(const StorePaths& paths, const RunOptions& options) {
   bring_loopback_up();
 
   bool privileged = host_cfg.value("Privileged", false);
-  CapMask caps = resolve_caps(json_strings(host_cfg.value("CapAdd", Json())),
-                              json_strings(host_cfg.value("CapDrop", Json())), privileged);
+  CapMask caps = resolve_caps(json_string_array(host_cfg.value("CapAdd", Json())),
+                              json_string_array(host_cfg.value("CapDrop", Json())), privileged);
   bool unconfined = false;
   SeccompProgram seccomp = seccomp_for(paths, host_cfg, cap_names(caps), unconfined);
   struct sock_fprog seccomp_prog {};

@@ -11,13 +11,6 @@ namespace tug {
 
 namespace {
 
-std::vector<std::string> string_array(const Json& j) {
-  std::vector<std::string> out;
-  if (j.is_array())
-    for (const auto& v : j) out.push_back(v.get<std::string>());
-  return out;
-}
-
 std::string trim(const std::string& s) {
   auto b = s.find_first_not_of(" \t\r\n");
   if (b == std::string::npos) return {};
@@ -86,8 +79,8 @@ std::vector<std::string> combine_command(const Json& image_config,
                                          const std::optional<std::string>& entrypoint_flag,
                                          const std::vector<std::string>& cmd_args) {
   Json cfg = image_config.contains("config") ? image_config["config"] : Json::object();
-  std::vector<std::string> entrypoint = string_array(cfg.value("Entrypoint", Json()));
-  std::vector<std::string> cmd = string_array(cfg.value("Cmd", Json()));
+  std::vector<std::string> entrypoint = json_string_array(cfg.value("Entrypoint", Json()));
+  std::vector<std::string> cmd = json_string_array(cfg.value("Cmd", Json()));
   if (entrypoint_flag) {
     entrypoint =
         entrypoint_flag->empty() ? std::vector<std::string>{} : std::vector<std::string>{*entrypoint_flag};
@@ -246,7 +239,7 @@ void apply_change(Json& cfg, const std::string& instruction) {
   } else if (keyword == "ENTRYPOINT") {
     cfg["Entrypoint"] = parse_command_form(args);
   } else if (keyword == "ENV") {
-    std::vector<std::string> env = string_array(cfg.value("Env", Json()));
+    std::vector<std::string> env = json_string_array(cfg.value("Env", Json()));
     for (const auto& [k, v] : parse_pairs(args)) env = merge_env(env, {k + "=" + v});
     cfg["Env"] = env;
   } else if (keyword == "WORKDIR") {
