@@ -6,10 +6,12 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 
@@ -103,27 +105,36 @@ void mount_fuse(const RootfsLayout& layout) {
   std::string joined;
   for (const auto& l : lowers) joined += (joined.empty() ? "" : ":") + l;
   std::string opts = "lowerdir=" + joined + ",upperdir=" + layout.upper + ",workdir=" + layout.work;
-  std::vector<std::string> args{prog, "-o", opts, layout.merged};
+  std::vector<std::string> args{prog, "-f", "-o", opts, layout.merged};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
+  struct stat before;
+  if (::stat(layout.merged.c_str(), &before) != 0) fail_errno("stat {}", layout.merged);
+  // Kept in the foreground as our child: it serves the mount for as long as tug holds the
+  // container, and dies with tug (PDEATHSIG), which ends the mount namespace with it.
   pid_t pid = ::fork();
   if (pid < 0) fail_errno("fork");
   if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     int devnull = ::open("/dev/null", O_RDWR);
     if (devnull >= 0) {
       ::dup2(devnull, 0);
       ::dup2(devnull, 1);
+      ::dup2(devnull, 2);
     }
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  for (int i = 0; i < 500; ++i) {
+    struct stat now;
+    if (::stat(layout.merged.c_str(), &now) == 0 && now.st_dev != before.st_dev) return;
+    int status;
+    if (::waitpid(pid, &status, WNOHANG) == pid) fail("fuse-overlayfs exited (status {})", status);
+    ::usleep(10000);
   }
-  // fuse-overlayfs daemonizes once the mount is in place.
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    fail("fuse-overlayfs failed (exit {})", WEXITSTATUS(status));
+  ::kill(pid, SIGKILL);
+  fail("fuse-overlayfs did not mount {} within 5 s", layout.merged);
 }
 
 void mount_copy(const RootfsLayout& layout) {
