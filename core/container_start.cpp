@@ -187,6 +187,7 @@ int run_container(const StorePaths& paths, const RunOptions& options) {
   layout.work = dir + "/work";
   layout.merged = dir + "/merged";
   layout.copy_dir = dir + "/rootfs";
+  layout.volatile_upper = remove;
   std::string overlay_note;
   mount_rootfs(layout, preferred_overlay_mode(), overlay_note);
   UniqueFd rootfs(::open(layout.merged.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));

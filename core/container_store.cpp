@@ -2,6 +2,8 @@
 #include "core/container_store.hpp"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -178,8 +180,11 @@ std::string ContainerStore::resolve(const std::string& name_or_id) const {
 }
 
 bool ContainerStore::is_running(const std::string& id) const {
-  if (!path_exists(lock_path(id))) return false;
-  return !FileLock::try_lock(lock_path(id), FileLock::Mode::kShared).held();
+  // A missing lock file means the container is gone or being removed: not running.
+  int fd = ::open(lock_path(id).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  UniqueFd owned(fd);
+  return ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
 }
 
 void ContainerStore::remove(const std::string& id) {
@@ -189,10 +194,11 @@ void ContainerStore::remove(const std::string& id) {
     name = cfg.value("Name", "");
     if (!name.empty() && name.front() == '/') name.erase(0, 1);
   }
-  // Drop config.json first: from then on the container no longer exists for readers.
+  // Drop config.json first: from then on the container no longer exists for readers, and
+  // its name is free even if removing the files fails half-way.
   ::unlink((dir(id) + "/config.json").c_str());
-  remove_tree(dir(id));
   if (!name.empty()) release_name(name, id);
+  remove_tree(dir(id));
 }
 
 void ContainerStore::collect_garbage() {
@@ -203,8 +209,8 @@ void ContainerStore::collect_garbage() {
   while (dirent* ent = ::readdir(d.get())) {
     std::string id = ent->d_name;
     if (id.size() != 64) continue;
-    FileLock lock = FileLock::try_lock(lock_path(id), FileLock::Mode::kExclusive);
-    if (!lock.held()) continue;  // running, or being created right now
+    FileLock lock = FileLock::try_lock(lock_path(id), FileLock::Mode::kExclusive, false);
+    if (!lock.held()) continue;  // running, being created or being removed right now
     auto text = read_file_if_exists(dir(id) + "/config.json");
     if (!text) {
       // A creation takes its lock right after mkdir; give that instant a wide margin.
@@ -219,7 +225,7 @@ void ContainerStore::collect_garbage() {
   }
   for (const auto& id : doomed) {
     try {
-      FileLock lock = FileLock::try_lock(lock_path(id), FileLock::Mode::kExclusive);
+      FileLock lock = FileLock::try_lock(lock_path(id), FileLock::Mode::kExclusive, false);
       if (lock.held()) remove(id);
     } catch (const Error&) {
     }

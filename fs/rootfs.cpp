@@ -80,6 +80,9 @@ void mount_native(const RootfsLayout& layout) {
     if (!set("lowerdir", joined)) fail_errno("overlay lowerdir ({} layers)", lowers.size());
   }
   if (!set("upperdir", layout.upper) || !set("workdir", layout.work)) fail_errno("overlay upperdir/workdir");
+  // A writable layer that is deleted on exit needs no syncs: "volatile" also makes the
+  // unmount at exit skip syncing the upper filesystem (3+ ms per container here).
+  if (layout.volatile_upper) ::fsconfig(fs.get(), FSCONFIG_SET_FLAG, "volatile", nullptr, 0);
   // In a user namespace overlay keeps its whiteout/opaque markers in user.overlay.* xattrs.
   if (::fsconfig(fs.get(), FSCONFIG_SET_FLAG, "userxattr", nullptr, 0) != 0) fail_errno("overlay userxattr");
   if (::fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) fail_errno("overlay mount");

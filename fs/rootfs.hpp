@@ -18,6 +18,7 @@ struct RootfsLayout {
   std::string work;                     ///< overlay work dir (same filesystem as upper)
   std::string merged;                   ///< mount point
   std::string copy_dir;                 ///< flattened rootfs for OverlayMode::kCopy
+  bool volatile_upper = false;          ///< the upper dir is thrown away afterwards (--rm)
 };
 
 /// The mode asked for with TUG_OVERLAY (native|fuse|copy), or native by default.

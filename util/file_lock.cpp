@@ -10,9 +10,9 @@
 
 namespace tug {
 
-static UniqueFd open_lock_file(const std::string& path) {
-  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-  if (!fd) fail_errno("open lock {}", path);
+static UniqueFd open_lock_file(const std::string& path, bool create = true) {
+  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0600));
+  if (!fd && !(errno == ENOENT && !create)) fail_errno("open lock {}", path);
   return fd;
 }
 
@@ -23,9 +23,10 @@ FileLock::FileLock(const std::string& path, Mode mode) : fd_(open_lock_file(path
   }
 }
 
-FileLock FileLock::try_lock(const std::string& path, Mode mode) {
+FileLock FileLock::try_lock(const std::string& path, Mode mode, bool create) {
   FileLock lock;
-  UniqueFd fd = open_lock_file(path);
+  UniqueFd fd = open_lock_file(path, create);
+  if (!fd) return lock;
   int op = (mode == Mode::kShared ? LOCK_SH : LOCK_EX) | LOCK_NB;
   if (::flock(fd.get(), op) == 0) {
     lock.fd_ = std::move(fd);

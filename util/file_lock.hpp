@@ -16,7 +16,9 @@ class FileLock {
   /// Blocks until the lock is held.
   FileLock(const std::string& path, Mode mode);
   /// Returns an empty (not held) lock instead of blocking when someone else holds it.
-  static FileLock try_lock(const std::string& path, Mode mode);
+  /// With `create` false a missing file also gives an empty lock: probing another
+  /// process's lock must never recreate a file that process is deleting.
+  static FileLock try_lock(const std::string& path, Mode mode, bool create = true);
 
   FileLock(FileLock&&) = default;
   FileLock& operator=(FileLock&&) = default;
