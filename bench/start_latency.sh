@@ -3,7 +3,7 @@
 # when a daemon answers), all on one busybox rootfs, timed with hyperfine; prints medians and ratios.
 #
 # Usage: bench/start_latency.sh      (as root: the rootless runs use BENCH_USER; as a user: that user)
-#   TUG=PATH        tug binary (default /work/main/build-main/tug, else <repo>/build/tug, else it
+#   TUG=PATH        tug binary (default <repo>/build/tug, else it
 #                   builds <repo>/build-bench with make)
 #   RUNS=50         timed runs per command        WARMUP=5   untimed runs before them
 #   BENCH_USER      unprivileged user with /etc/subuid ranges (default tugtest; only used as root)
@@ -33,9 +33,7 @@ done
 # --- tug binary ---------------------------------------------------------------------------------
 tug=${TUG:-}
 if [[ -z $tug ]]; then
-  if [[ -x /work/main/build-main/tug ]]; then
-    tug=/work/main/build-main/tug
-  elif [[ -x $repo/build/tug ]]; then
+  if [[ -x $repo/build/tug ]]; then
     tug=$repo/build/tug
   else
     say "no tug binary found: building $repo/build-bench"
