@@ -39,25 +39,6 @@ bool is_overlay_xattr(std::string_view name) {
   return name.starts_with("user.overlay.") || name.starts_with("trusted.overlay.");
 }
 
-std::vector<std::string> list_dir(int dirfd, const std::string& shown) {
-  int dup_fd = ::openat(dirfd, ".", kDirFlags);
-  if (dup_fd < 0) fail_errno("open {}", shown);
-  DIR* dir = ::fdopendir(dup_fd);
-  if (!dir) {
-    ::close(dup_fd);
-    fail_errno("opendir {}", shown);
-  }
-  std::unique_ptr<DIR, int (*)(DIR*)> guard(dir, ::closedir);
-  std::vector<std::string> names;
-  errno = 0;
-  while (dirent* ent = ::readdir(dir)) {
-    std::string_view name = ent->d_name;
-    if (name != "." && name != "..") names.emplace_back(name);
-  }
-  if (errno != 0) fail_errno("read directory {}", shown);
-  return names;
-}
-
 // Copies file content; copy_file_range shares extents on filesystems that can (btrfs, xfs).
 void copy_data(int in, int out, const std::string& shown) {
   bool use_copy_range = true;

@@ -111,25 +111,28 @@ ParentDir open_parent_beneath(int root_fd, std::string_view rel, bool create, mo
   return out;
 }
 
+std::vector<std::string> list_dir(int dirfd, std::string_view shown) {
+  int dup_fd = ::openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dup_fd < 0) fail_errno("open {}", shown);
+  DIR* dir = ::fdopendir(dup_fd);
+  if (!dir) {
+    ::close(dup_fd);
+    fail_errno("opendir {}", shown);
+  }
+  std::unique_ptr<DIR, int (*)(DIR*)> guard(dir, ::closedir);
+  std::vector<std::string> names;
+  errno = 0;
+  while (dirent* ent = ::readdir(dir)) {
+    std::string_view name = ent->d_name;
+    if (name != "." && name != "..") names.emplace_back(name);
+  }
+  if (errno != 0) fail_errno("read directory {}", shown);
+  return names;
+}
+
 void remove_children(int dirfd, std::string_view shown) {
   // Names first, then removal: deleting while readdir() walks the same directory is unspecified.
-  std::vector<std::string> names;
-  {
-    int dup_fd = ::openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dup_fd < 0) fail_errno("open {}", shown);
-    DIR* dir = ::fdopendir(dup_fd);
-    if (!dir) {
-      ::close(dup_fd);
-      fail_errno("opendir {}", shown);
-    }
-    std::unique_ptr<DIR, int (*)(DIR*)> guard(dir, ::closedir);
-    errno = 0;
-    while (dirent* ent = ::readdir(dir)) {
-      std::string_view name = ent->d_name;
-      if (name != "." && name != "..") names.emplace_back(name);
-    }
-  }
-  for (const auto& name : names) remove_at(dirfd, name, shown);
+  for (const auto& name : list_dir(dirfd, shown)) remove_at(dirfd, name, shown);
 }
 
 void remove_at(int dirfd, const std::string& name, std::string_view shown) {

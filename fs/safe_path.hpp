@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "util/fd.hpp"
 
@@ -46,6 +47,9 @@ UniqueFd make_dirs_beneath(int root_fd, std::string_view rel, mode_t mode = 0755
 /// rm -rf of `name` inside the directory `dirfd`, never following symlinks; a missing entry is
 /// fine. `shown` names it in errors.
 void remove_at(int dirfd, const std::string& name, std::string_view shown);
+
+/// The names in the directory open at `dirfd`, without "." and "..".
+std::vector<std::string> list_dir(int dirfd, std::string_view shown);
 
 /// Removes everything inside the directory open (not O_PATH) at `dirfd`.
 void remove_children(int dirfd, std::string_view shown);
