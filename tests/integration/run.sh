@@ -59,6 +59,20 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The test users may not be able to read the checkout (CI clones under /root): run a copy of
+# the binary and of tests/ from the world-readable work dir.
+mkdir -p "$work/repo"
+cp -r "$repo/tests" "$work/repo/" || die "cannot copy tests/ to $work"
+cp "$TUG" "$work/tug" || die "cannot copy $TUG to $work"
+chmod -R a+rX "$work/repo" "$work/tug"
+for i in "${!bats_args[@]}"; do
+  case "${bats_args[$i]}" in
+    "$here"/*) bats_args[$i]=$work/repo/tests/integration/${bats_args[$i]#"$here"/} ;;
+  esac
+done
+tug_under_test=$TUG
+TUG=$work/tug
+
 # The busybox rootfs is built once and shared read-only by every configuration.
 mkdir -p "$work/fixtures"
 "$repo/tests/fixtures/busybox-rootfs.sh" "$work/fixtures/busybox.tar" || die "building the busybox rootfs failed"
@@ -130,7 +144,7 @@ for c in $configs; do
 done
 
 echo
-echo "=== integration summary (tug: $TUG) ==="
+echo "=== integration summary (tug: $tug_under_test) ==="
 for c in $configs; do
   printf '%-14s %s\n' "$c" "${result[$c]}"
   grep '^not ok ' "$work/$c.tap" 2>/dev/null | sed 's/^/                 /'
