@@ -16,7 +16,8 @@ if [ ! -x "$TUG" ]; then
   exit 1
 fi
 
-if [ "$(id -u)" -eq 0 ] && [ -z "${TUG_DEMO_AS_ROOT:-}" ] && id -u tugtest >/dev/null 2>&1; then
+if [ "$(id -u)" -eq 0 ] && [ -z "${TUG_DEMO_AS_ROOT:-}" ] && id -u tugtest >/dev/null 2>&1 &&
+  runuser -u tugtest -- test -r "$0" -a -x "$TUG" -a -r "$repo/tests/fixtures/busybox-rootfs.sh"; then
   home=$(getent passwd tugtest | cut -d: -f6)
   echo "demo: running as the unprivileged user 'tugtest' (rootless); TUG_DEMO_AS_ROOT=1 to stay root"
   exec runuser -u tugtest -- env -i HOME="$home" USER=tugtest LOGNAME=tugtest LANG=C.UTF-8 \
