@@ -6,7 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <regex>
+#include <cctype>
+#include <string_view>
 
 #include "core/image_config.hpp"
 #include "net/etc_files.hpp"
@@ -17,6 +18,16 @@
 namespace tug {
 
 namespace {
+
+// docker's name grammar [a-zA-Z0-9][a-zA-Z0-9_.-]{min_rest,}, checked without std::regex,
+// whose construction alone would cost more than the rest of creating a container.
+bool valid_object_name(std::string_view name, size_t min_rest) {
+  auto alnum = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
+  if (name.size() < 1 + min_rest || !alnum(name.front())) return false;
+  for (char c : name.substr(1))
+    if (!alnum(c) && c != '_' && c != '.' && c != '-') return false;
+  return true;
+}
 
 constexpr const char* kDefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -66,7 +77,7 @@ Json parse_volume(const std::string& spec, const StorePaths& paths, Json& binds)
     std::string name = source;
     if (name.empty()) {
       name = ContainerStore::new_id();
-    } else if (!std::regex_match(name, std::regex("[a-zA-Z0-9][a-zA-Z0-9_.-]*"))) {
+    } else if (!valid_object_name(name, 0)) {
       fail(
           "create {}: \"{}\" includes invalid characters for a local volume name, only "
           "\"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed. If you intended to pass a host directory, use absolute "
@@ -111,7 +122,7 @@ CreatedContainer create_container(ImageStore& images, ContainerStore& containers
   Json image_cfg = image.config.value("config", Json::object());
 
   std::string name = o.name;
-  if (!name.empty() && !std::regex_match(name, std::regex("/?[a-zA-Z0-9][a-zA-Z0-9_.-]+")))
+  if (!name.empty() && !valid_object_name(name.front() == '/' ? std::string_view(name).substr(1) : name, 1))
     fail("Invalid container name ({}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name);
   if (!name.empty() && name.front() == '/') name.erase(0, 1);
 
