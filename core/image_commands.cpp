@@ -196,9 +196,7 @@ Json image_inspect_json(const Image& img) {
               {"Metadata", {{"LastTagTime", "0001-01-01T00:00:00Z"}}}};
 }
 
-std::vector<Json> image_list_rows(const StorePaths& paths, bool all, bool no_trunc, bool digests) {
-  (void)all;
-  (void)digests;
+std::vector<Json> image_list_rows(const StorePaths& paths, bool no_trunc) {
   ImageStore store(paths);
   auto images = store.list();
   // Newest first, as docker lists them.

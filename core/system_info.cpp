@@ -31,7 +31,7 @@ Json system_info(const StorePaths& paths) {
     if (probe_native_overlay(paths.tmp(), why)) {
       reason = "kernel overlayfs inside the user namespace (userxattr)";
     } else {
-      bool fuse = ::access("/usr/bin/fuse-overlayfs", X_OK) == 0 && ::access("/dev/fuse", R_OK | W_OK) == 0;
+      bool fuse = !find_system_program("fuse-overlayfs").empty() && ::access("/dev/fuse", R_OK | W_OK) == 0;
       mode = fuse ? OverlayMode::kFuse : OverlayMode::kCopy;
       reason = "native overlay refused: " + why;
       warnings.push_back(

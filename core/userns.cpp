@@ -22,17 +22,6 @@ namespace {
 
 bool g_entered = false;
 
-std::string find_helper(const char* name) {
-  for (const char* dir : {"/usr/bin", "/bin", "/usr/sbin", "/sbin", "/usr/local/bin"}) {
-    std::string path = std::string(dir) + "/" + name;
-    struct stat st;
-    // The helper only works when it is setuid root (or has file capabilities, which we
-    // cannot cheaply see; accept executables and let a failure explain itself).
-    if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111)) return path;
-  }
-  return {};
-}
-
 // The user's name from /etc/passwd, read directly: static glibc's NSS can crash.
 std::string user_name_of(uid_t uid) {
   auto passwd = read_file_if_exists("/etc/passwd");
@@ -125,8 +114,8 @@ IdMapping detect_id_mapping() {
   IdRange sub_u, sub_g;
   bool has_u = find_subid_range("/etc/subuid", name, uid, sub_u);
   bool has_g = find_subid_range("/etc/subgid", name, uid, sub_g);
-  m.newuidmap = find_helper("newuidmap");
-  m.newgidmap = find_helper("newgidmap");
+  m.newuidmap = find_system_program("newuidmap");
+  m.newgidmap = find_system_program("newgidmap");
   const char* forced = std::getenv("TUG_IDMAP");
   if (forced && std::string_view(forced) == "single") {
     m.why_single = "TUG_IDMAP=single is set";

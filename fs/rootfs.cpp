@@ -92,16 +92,8 @@ void mount_native(const RootfsLayout& layout) {
     fail_errno("overlay attach at {}", layout.merged);
 }
 
-std::string find_program(const char* name) {
-  for (const char* dir : {"/usr/bin", "/bin", "/usr/local/bin", "/usr/sbin"}) {
-    std::string p = std::string(dir) + "/" + name;
-    if (::access(p.c_str(), X_OK) == 0) return p;
-  }
-  return {};
-}
-
 void mount_fuse(const RootfsLayout& layout) {
-  std::string prog = find_program("fuse-overlayfs");
+  std::string prog = find_system_program("fuse-overlayfs");
   if (prog.empty()) fail("fuse-overlayfs is not installed");
   if (::access("/dev/fuse", R_OK | W_OK) != 0) fail_errno("/dev/fuse");
   auto lowers = lowers_top_first(layout);

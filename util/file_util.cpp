@@ -136,6 +136,15 @@ bool path_exists(const std::string& path) {
   return ::lstat(path.c_str(), &st) == 0;
 }
 
+std::string find_system_program(const char* name) {
+  for (const char* dir : {"/usr/bin", "/bin", "/usr/sbin", "/sbin", "/usr/local/bin"}) {
+    std::string path = std::string(dir) + "/" + name;
+    struct stat st;
+    if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111)) return path;
+  }
+  return {};
+}
+
 std::string join_path(std::string_view a, std::string_view b) {
   std::string out(a);
   while (!out.empty() && out.back() == '/') out.pop_back();

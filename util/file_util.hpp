@@ -26,6 +26,11 @@ void remove_tree(const std::string& path);
 /// True when the path exists (lstat).
 bool path_exists(const std::string& path);
 
+/// The path of an executable regular file `name` in the system directories (/usr/bin, /bin,
+/// /usr/sbin, /sbin, /usr/local/bin), or "" when there is none. PATH is not consulted: the
+/// helpers tug runs (newuidmap, fuse-overlayfs) must not be replaceable by the caller's PATH.
+std::string find_system_program(const char* name);
+
 /// Joins two path pieces with exactly one '/'.
 std::string join_path(std::string_view a, std::string_view b);
 
