@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <optional>
 
+#include "core/background_janitor.hpp"
 #include "core/container_child.hpp"
 #include "core/container_create.hpp"
 #include "core/image_config.hpp"
@@ -151,6 +153,8 @@ int run_container(const StorePaths& paths, const RunOptions& options) {
   ImageStore images(paths);
   ContainerStore containers(paths);
   IdMapping mapping = detect_id_mapping();
+  // The id mappers run while the container is created (as ourselves, outside the namespace).
+  PendingUserNamespace userns(mapping, PendingUserNamespace::kJoinable);
   CreatedContainer created = create_container(images, containers, options);
   const std::string& id = created.id;
   const Json& cfg = created.config;
@@ -158,27 +162,45 @@ int run_container(const StorePaths& paths, const RunOptions& options) {
   std::string dir = containers.dir(id);
   bool remove = options.remove;
 
-  // Everything after this point runs inside the container's namespaces; a failure removes an
-  // --rm container and leaves others as "created", as docker does.
+  // From here on a failure removes an --rm container and leaves others as "created", as
+  // docker does. The files go to the janitor: the caller gets the exit code without waiting
+  // for their deletion.
+  std::optional<BackgroundJanitor> janitor;
   struct Cleanup {
     ContainerStore& store;
+    std::optional<BackgroundJanitor>& janitor;
     const std::string& id;
+    std::string name;
     bool remove;
     ~Cleanup() {
       if (!remove) return;
       try {
         ::umount2((store.dir(id) + "/merged").c_str(), MNT_DETACH);
-        store.remove(id);
+        std::string trash = store.retire(id, name);
+        if (janitor)
+          janitor->delete_later(trash);
+        else
+          remove_tree(trash);
       } catch (const Error&) {
       }
     }
-  } cleanup{containers, id, remove};
+  } cleanup{containers, janitor, id, cfg.value("Name", ""), remove};
 
-  enter_user_namespace(mapping);
-  containers.collect_garbage();
-  if (::unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWPID) !=
-      0)
-    fail_errno("create container namespaces");
+  // Privileges and the seccomp program need no namespace: work them out while the id
+  // mappers run.
+  bool privileged = host_cfg.value("Privileged", false);
+  CapMask caps = resolve_caps(json_string_array(host_cfg.value("CapAdd", Json())),
+                              json_string_array(host_cfg.value("CapDrop", Json())), privileged);
+  bool unconfined = false;
+  SeccompProgram seccomp = seccomp_for(paths, host_cfg, cap_names(caps), unconfined);
+  struct sock_fprog seccomp_prog {};
+  seccomp_prog.len = static_cast<unsigned short>(seccomp.filter.size());
+  seccomp_prog.filter = seccomp.filter.data();
+
+  userns.enter();
+  janitor.emplace(containers);
+  // Network, IPC and UTS namespaces came with the user namespace.
+  if (::unshare(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWPID) != 0) fail_errno("create container namespaces");
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) fail_errno("make / private");
 
   RootfsLayout layout;
@@ -235,15 +257,6 @@ int run_container(const StorePaths& paths, const RunOptions& options) {
   std::string hostname = ccfg.value("Hostname", id.substr(0, 12));
   if (::sethostname(hostname.data(), hostname.size()) != 0) fail_errno("sethostname {}", hostname);
   bring_loopback_up();
-
-  bool privileged = host_cfg.value("Privileged", false);
-  CapMask caps = resolve_caps(json_string_array(host_cfg.value("CapAdd", Json())),
-                              json_string_array(host_cfg.value("CapDrop", Json())), privileged);
-  bool unconfined = false;
-  SeccompProgram seccomp = seccomp_for(paths, host_cfg, cap_names(caps), unconfined);
-  struct sock_fprog seccomp_prog {};
-  seccomp_prog.len = static_cast<unsigned short>(seccomp.filter.size());
-  seccomp_prog.filter = seccomp.filter.data();
 
   std::vector<std::string> argv_s{cfg["Path"].get<std::string>()};
   for (const auto& a : cfg["Args"]) argv_s.push_back(a.get<std::string>());

@@ -187,27 +187,52 @@ bool ContainerStore::is_running(const std::string& id) const {
   return ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
 }
 
+namespace {
+// Retired container directories live next to the live ones (a rename cannot cross file
+// systems) under a prefix no 64-hex ID has.
+constexpr std::string_view kTrashPrefix = ".trash-";
+}  // namespace
+
 void ContainerStore::remove(const std::string& id) {
   std::string name;
-  if (auto text = read_file_if_exists(dir(id) + "/config.json")) {
-    Json cfg = Json::parse(*text);
-    name = cfg.value("Name", "");
-    if (!name.empty() && name.front() == '/') name.erase(0, 1);
+  if (auto text = read_file_if_exists(dir(id) + "/config.json")) name = Json::parse(*text).value("Name", "");
+  remove_tree(retire(id, name));
+}
+
+std::string ContainerStore::retire(const std::string& id, std::string_view name) {
+  if (!name.empty() && name.front() == '/') name.remove_prefix(1);
+  // One rename makes the container vanish for every reader, atomically; its name, now
+  // dangling, is free (reserve_name takes over dangling names) even if we die right here.
+  // The name link then moves into the trash too: a rename, unlike an unlink, frees no inode
+  // and costs nothing measurable.
+  std::string trash = paths_.containers() + "/" + std::string(kTrashPrefix) + id;
+  bool moved = ::rename(dir(id).c_str(), trash.c_str()) == 0;
+  if (!moved && errno != ENOENT) fail_errno("remove container {}", id);
+  if (!name.empty()) {
+    std::string link = paths_.names() + "/" + std::string(name);
+    char target[128] = {};
+    ssize_t n = ::readlink(link.c_str(), target, sizeof target - 1);
+    if (n > 0 && std::string_view(target, static_cast<size_t>(n)) == id) {
+      if (!moved || ::rename(link.c_str(), (trash + "/name").c_str()) != 0) ::unlink(link.c_str());
+    }
   }
-  // Drop config.json first: from then on the container no longer exists for readers, and
-  // its name is free even if removing the files fails half-way.
-  ::unlink((dir(id) + "/config.json").c_str());
-  if (!name.empty()) release_name(name, id);
-  remove_tree(dir(id));
+  return trash;
 }
 
 void ContainerStore::collect_garbage() {
   std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(paths_.containers().c_str()), ::closedir);
   if (!d) return;
   std::vector<std::string> doomed;
+  std::vector<std::string> doomed_trash;
   time_t now = ::time(nullptr);
   while (dirent* ent = ::readdir(d.get())) {
     std::string id = ent->d_name;
+    if (id.rfind(kTrashPrefix, 0) == 0) {
+      // Two collectors, or a collector and a background deleter, may race here: removal
+      // tolerates entries vanishing under it.
+      doomed_trash.push_back(paths_.containers() + "/" + id);
+      continue;
+    }
     if (id.size() != 64) continue;
     FileLock lock = FileLock::try_lock(lock_path(id), FileLock::Mode::kExclusive, false);
     if (!lock.held()) continue;  // running, being created or being removed right now
@@ -227,6 +252,12 @@ void ContainerStore::collect_garbage() {
     try {
       FileLock lock = FileLock::try_lock(lock_path(id), FileLock::Mode::kExclusive, false);
       if (lock.held()) remove(id);
+    } catch (const Error&) {
+    }
+  }
+  for (const auto& path : doomed_trash) {
+    try {
+      remove_tree(path);
     } catch (const Error&) {
     }
   }

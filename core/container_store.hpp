@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/store_paths.hpp"
@@ -59,8 +60,14 @@ class ContainerStore {
   /// Removes every file of the container and its name. Layer files owned by other ids
   /// need the caller to be inside the user namespace.
   void remove(const std::string& id);
+  /// The cheap, atomic half of remove(): renames the directory to a trash path (returned)
+  /// that no listing shows and frees `name` (the container's, "/x" or "x"). The caller
+  /// deletes the trash, possibly in the background; collect_garbage() finishes what a killed
+  /// deleter left.
+  std::string retire(const std::string& id, std::string_view name);
   /// Removes what killed tugs left: --rm containers no longer running, and directories of
-  /// creations that died before writing config.json. Needs the user namespace.
+  /// creations that died before writing config.json, retired directories. Needs the user
+  /// namespace.
   void collect_garbage();
 
  private:

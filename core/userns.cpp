@@ -1,6 +1,7 @@
 // Entering a user namespace. With subuid ranges the mapping must be written by the setuid
-// helpers newuidmap/newgidmap from *outside* the namespace, so a helper child forked before
-// unshare() waits for the parent to unshare, then runs them against the parent's pid.
+// helpers newuidmap/newgidmap from *outside* the namespace: a holder child creates the
+// namespace, two mapper children run the helpers against it, and we join it with setns() once
+// it is mapped — meanwhile the caller goes on working.
 #include "core/userns.hpp"
 
 #include <fcntl.h>
@@ -139,22 +140,50 @@ IdMapping detect_id_mapping() {
 bool in_tug_user_namespace() { return g_entered; }
 
 void enter_user_namespace(const IdMapping& mapping) {
-  if (g_entered) return;
-  if (mapping.mode == IdMapping::Mode::kSingle) {
-    // Mapping one's own id is the one thing an unprivileged process may do by itself.
-    if (::unshare(CLONE_NEWUSER) != 0)
-      fail_errno("cannot create a user namespace (is user.max_user_namespaces 0?)");
-    write_proc_file("/proc/self/setgroups", "deny");
-    write_proc_file("/proc/self/uid_map", map_text(mapping.uids));
-    write_proc_file("/proc/self/gid_map", map_text(mapping.gids));
-    g_entered = true;
-    return;
-  }
+  PendingUserNamespace pending(mapping);
+  pending.enter();
+}
+
+PendingUserNamespace::PendingUserNamespace(const IdMapping& mapping, int also_create)
+    : mapping_(mapping), also_create_(also_create & kJoinable) {
+  // One own id needs no helper: enter() maps it itself.
+  if (g_entered || mapping.mode == IdMapping::Mode::kSingle) return;
 
   // Wider maps must be written from the parent namespace: by newuidmap/newgidmap (setuid)
-  // for a normal user, or directly by a helper that keeps root's CAP_SETUID there.
-  // Prepare every argument before fork: the helper only calls raw syscalls and exec.
-  std::string pid = std::to_string(::getpid());
+  // for a normal user, or directly by a mapper that keeps root's CAP_SETUID there. The
+  // namespace is created by a holder child rather than by us, so that we can go on working
+  // in the parent namespace (creating files as ourselves) while the mappers run.
+  // Prepare every argument before fork: the children only call raw syscalls and exec.
+  int ready[2], release[2], created[2];
+  if (::pipe2(ready, O_CLOEXEC) != 0) fail_errno("pipe");
+  UniqueFd ready_read(ready[0]), ready_write(ready[1]);
+  if (::pipe2(release, O_CLOEXEC) != 0) fail_errno("pipe");
+  UniqueFd release_read(release[0]), release_write(release[1]);
+  if (::pipe2(created, O_CLOEXEC) != 0) fail_errno("pipe");
+  UniqueFd created_read(created[0]), created_write(created[1]);
+  int flags = also_create_;
+
+  holder_ = ::fork();
+  if (holder_ < 0) fail_errno("fork");
+  if (holder_ == 0) {
+    ::close(ready[0]);
+    ::close(release[1]);
+    ::close(created[0]);
+    unsigned char err = ::unshare(CLONE_NEWUSER) == 0 ? 0 : static_cast<unsigned char>(errno);
+    unsigned char both[2] = {err, err};  // one byte for each mapper
+    (void)!::write(ready[1], both, 2);
+    ::close(ready[1]);
+    if (err != 0) ::_exit(1);
+    // Full capabilities in the new namespace come with it, mapped or not yet.
+    err = flags == 0 || ::unshare(flags) == 0 ? 0 : static_cast<unsigned char>(errno);
+    (void)!::write(created[1], &err, 1);
+    ::close(created[1]);
+    char byte;
+    (void)!::read(release[0], &byte, 1);  // returns at EOF: released, or the parent died
+    ::_exit(0);
+  }
+
+  std::string pid = std::to_string(holder_);
   auto build_args = [&](const std::string& helper, const std::vector<IdRange>& ranges) {
     std::vector<std::string> args{helper, pid};
     for (const auto& r : ranges) {
@@ -179,65 +208,118 @@ void enter_user_namespace(const IdMapping& mapping) {
   std::string uid_map_path = "/proc/" + pid + "/uid_map", gid_map_path = "/proc/" + pid + "/gid_map";
   std::string uid_text = map_text(mapping.uids), gid_text = map_text(mapping.gids);
 
-  int go[2];
-  if (::pipe2(go, O_CLOEXEC) != 0) fail_errno("pipe");
-  UniqueFd go_read(go[0]), go_write(go[1]);
-
-  pid_t helper = ::fork();
-  if (helper < 0) fail_errno("fork");
-  if (helper == 0) {
-    char byte;
-    ::close(go[1]);
-    if (::read(go[0], &byte, 1) != 1) ::_exit(1);
+  // One mapper per map, running at once: they are independent and each costs an exec.
+  for (int which = 0; which < 2; ++which) {
+    mappers_[which] = ::fork();
+    if (mappers_[which] < 0) {
+      int fork_errno = errno;
+      release_write.reset();
+      ready_write.reset();
+      reap();
+      errno = fork_errno;
+      fail_errno("fork");
+    }
+    if (mappers_[which] != 0) continue;
+    ::close(ready[1]);
+    ::close(release[0]);
+    ::close(release[1]);
+    ::close(created[0]);
+    ::close(created[1]);
+    unsigned char err = 255;
+    if (::read(ready[0], &err, 1) != 1 || err != 0) ::_exit(err == 255 ? 4 : 100 + err % 150);
     if (direct) {
-      auto put = [](const std::string& path, const std::string& text) {
-        int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-        bool ok = fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-        if (fd >= 0) ::close(fd);
-        return ok;
-      };
-      if (!put(uid_map_path, uid_text)) ::_exit(2);
-      ::_exit(put(gid_map_path, gid_text) ? 0 : 3);
+      const std::string& path = which == 0 ? uid_map_path : gid_map_path;
+      const std::string& text = which == 0 ? uid_text : gid_text;
+      int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+      bool ok = fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+      ::_exit(ok ? 0 : 2);
     }
-    // Both helpers run at once: they are independent and each costs an exec.
-    pid_t u = ::fork();
-    if (u == 0) {
-      ::execve(uid_argv[0], uid_argv.data(), empty_env);
-      ::_exit(127);
+    char** argv = which == 0 ? uid_argv.data() : gid_argv.data();
+    ::execve(argv[0], argv, empty_env);
+    ::_exit(127);
+  }
+  release_fd_ = release_write.release();
+  created_fd_ = created_read.release();
+}
+
+void PendingUserNamespace::reap() {
+  for (int* fd : {&release_fd_, &created_fd_}) {
+    if (*fd >= 0) ::close(*fd);
+    *fd = -1;
+  }
+  for (pid_t* pid : {&mappers_[0], &mappers_[1], &holder_}) {
+    if (*pid <= 0) continue;
+    while (::waitpid(*pid, nullptr, 0) < 0 && errno == EINTR) {
     }
-    pid_t g = ::fork();
-    if (g == 0) {
-      ::execve(gid_argv[0], gid_argv.data(), empty_env);
-      ::_exit(127);
+    *pid = -1;
+  }
+}
+
+PendingUserNamespace::~PendingUserNamespace() { reap(); }
+
+void PendingUserNamespace::enter() {
+  if (g_entered) {
+    if (also_create_ != 0 && ::unshare(also_create_) != 0) fail_errno("create container namespaces");
+    return;
+  }
+  if (mapping_.mode == IdMapping::Mode::kSingle) {
+    // Mapping one's own id is the one thing an unprivileged process may do by itself.
+    if (::unshare(CLONE_NEWUSER) != 0)
+      fail_errno("cannot create a user namespace (is user.max_user_namespaces 0?)");
+    write_proc_file("/proc/self/setgroups", "deny");
+    write_proc_file("/proc/self/uid_map", map_text(mapping_.uids));
+    write_proc_file("/proc/self/gid_map", map_text(mapping_.gids));
+    g_entered = true;
+    if (also_create_ != 0 && ::unshare(also_create_) != 0) fail_errno("create container namespaces");
+    return;
+  }
+
+  int codes[2];
+  for (int which = 0; which < 2; ++which) {
+    int status = 0;
+    while (::waitpid(mappers_[which], &status, 0) < 0 && errno == EINTR) {
     }
-    int su = 1, sg = 1;
-    if (u > 0) ::waitpid(u, &su, 0);
-    if (g > 0) ::waitpid(g, &sg, 0);
-    bool uid_ok = u > 0 && WIFEXITED(su) && WEXITSTATUS(su) == 0;
-    bool gid_ok = g > 0 && WIFEXITED(sg) && WEXITSTATUS(sg) == 0;
-    ::_exit(uid_ok && gid_ok ? 0 : (!uid_ok ? 2 : 3));
+    mappers_[which] = -1;
+    codes[which] = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
   }
-  go_read.reset();
-  int unshare_errno = ::unshare(CLONE_NEWUSER) == 0 ? 0 : errno;
-  if (unshare_errno == 0) {
-    char byte = 1;
-    if (::write(go_write.get(), &byte, 1) != 1) unshare_errno = errno;
-  }
-  go_write.reset();
-  int status = 0;
-  while (::waitpid(helper, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (unshare_errno != 0) {
-    errno = unshare_errno;
-    fail_errno("cannot create a user namespace");
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    bool gid = WIFEXITED(status) && WEXITSTATUS(status) == 3;
-    if (direct) fail("cannot write the {} map of the user namespace", gid ? "gid" : "uid");
+  if (codes[0] != 0 || codes[1] != 0) {
+    reap();
+    int code = codes[0] != 0 ? codes[0] : codes[1];
+    if (code >= 100) {
+      errno = code - 100;
+      fail_errno("cannot create a user namespace (is user.max_user_namespaces 0?)");
+    }
+    if (code == 4) fail("cannot create a user namespace: the helper process died");
+    bool gid = codes[0] == 0;
+    if (mapping_.mode == IdMapping::Mode::kIdentity)
+      fail("cannot write the {} map of the user namespace", gid ? "gid" : "uid");
     fail(
         "{} failed to map ids {} for this user: check /etc/subuid and /etc/subgid (and that the helpers are "
         "setuid)",
-        gid ? mapping.newgidmap : mapping.newuidmap, mapping.describe_uids());
+        gid ? mapping_.newgidmap : mapping_.newuidmap, mapping_.describe_uids());
+  }
+  unsigned char create_errno = 255;
+  if (::read(created_fd_, &create_errno, 1) != 1 || create_errno != 0) {
+    reap();
+    if (create_errno == 255) fail("cannot create container namespaces: the helper process died");
+    errno = create_errno;
+    fail_errno("create container namespaces");
+  }
+  // Its creator's euid owns the namespace, which gives us every capability in it: enough
+  // for setns. The holder is still alive (it waits for release), so the paths are its own.
+  auto join = [&](const char* name, int type) {
+    UniqueFd ns(::open(fmt::format("/proc/{}/ns/{}", holder_, name).c_str(), O_RDONLY | O_CLOEXEC));
+    return !ns ? errno : ::setns(ns.get(), type) == 0 ? 0 : errno;
+  };
+  int join_errno = join("user", CLONE_NEWUSER);
+  const std::pair<const char*, int> joinable[] = {
+      {"net", CLONE_NEWNET}, {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}};
+  for (const auto& [name, type] : joinable)
+    if (join_errno == 0 && (also_create_ & type)) join_errno = join(name, type);
+  reap();
+  if (join_errno != 0) {
+    errno = join_errno;
+    fail_errno("cannot join the new namespaces");
   }
   g_entered = true;
 }

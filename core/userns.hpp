@@ -2,6 +2,7 @@
 // newuidmap/newgidmap, or a single id), and entering a new user namespace with it.
 #pragma once
 
+#include <sched.h>
 #include <sys/types.h>
 
 #include <string>
@@ -40,6 +41,35 @@ IdMapping detect_id_mapping();
 /// Moves the calling (single-threaded) process into a new user namespace with `mapping`;
 /// afterwards it is uid 0 there with a full capability set. Throws on failure.
 void enter_user_namespace(const IdMapping& mapping);
+
+/// enter_user_namespace() in two halves, so that the caller can work while the setuid
+/// helpers (two execs, the costliest step of `tug run`) write the maps. The constructor forks
+/// a holder that creates the namespace and a mapper that maps it, and returns at once;
+/// enter() waits for the mapper and joins the holder's namespace with setns(). The holder
+/// also creates the namespaces in `also_create` (CLONE_NEWNET, CLONE_NEWIPC, CLONE_NEWUTS:
+/// a network namespace costs most of a millisecond) while the mapper runs, and enter() joins
+/// those too. The caller stays single-threaded and must not fork between the two halves.
+class PendingUserNamespace {
+ public:
+  static constexpr int kJoinable = CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS;
+
+  explicit PendingUserNamespace(const IdMapping& mapping, int also_create = 0);
+  ~PendingUserNamespace();
+  PendingUserNamespace(const PendingUserNamespace&) = delete;
+  PendingUserNamespace& operator=(const PendingUserNamespace&) = delete;
+
+  void enter();
+
+ private:
+  void reap();
+
+  const IdMapping& mapping_;
+  int also_create_;
+  pid_t holder_ = -1;            ///< sits in the new namespaces until released
+  int created_fd_ = -1;          ///< the holder reports there once also_create exists
+  pid_t mappers_[2] = {-1, -1};  ///< newuidmap, newgidmap (or, as root, writers of the maps)
+  int release_fd_ = -1;          ///< closing it lets the holder exit
+};
 
 /// Whether the process already entered a user namespace through enter_user_namespace().
 bool in_tug_user_namespace();

@@ -103,7 +103,8 @@ static void remove_children(int dirfd, const std::string& shown) {
   while (dirent* ent = ::readdir(dir)) {
     std::string_view name = ent->d_name;
     if (name == "." || name == "..") continue;
-    if (::unlinkat(dirfd, ent->d_name, 0) == 0) continue;
+    // ENOENT: another remover (a background --rm deleter, a garbage collection) got there first.
+    if (::unlinkat(dirfd, ent->d_name, 0) == 0 || errno == ENOENT) continue;
     if (errno != EISDIR && errno != EPERM) fail_errno("remove {}/{}", shown, name);
     UniqueFd child(::openat(dirfd, ent->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!child && errno == EACCES) {
@@ -111,10 +112,12 @@ static void remove_children(int dirfd, const std::string& shown) {
       ::fchmodat(dirfd, ent->d_name, 0700, 0);
       child.reset(::openat(dirfd, ent->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     }
+    if (!child && errno == ENOENT) continue;
     if (!child) fail_errno("open {}/{}", shown, name);
     ::fchmod(child.get(), 0700);
     remove_children(child.get(), fmt::format("{}/{}", shown, name));
-    if (::unlinkat(dirfd, ent->d_name, AT_REMOVEDIR) != 0) fail_errno("remove {}/{}", shown, name);
+    if (::unlinkat(dirfd, ent->d_name, AT_REMOVEDIR) != 0 && errno != ENOENT)
+      fail_errno("remove {}/{}", shown, name);
   }
 }
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-struct evp_md_ctx_st;
+struct SHA256state_st;
 
 namespace tug {
 
@@ -23,10 +23,7 @@ class Sha256 {
   std::string digest() { return "sha256:" + hex(); }
 
  private:
-  struct Deleter {
-    void operator()(evp_md_ctx_st* ctx) const;
-  };
-  std::unique_ptr<evp_md_ctx_st, Deleter> ctx_;
+  std::unique_ptr<SHA256state_st> ctx_;
 };
 
 /// "sha256:<hex>" of a whole buffer.

@@ -459,7 +459,7 @@ std::vector<sock_filter> export_bpf(void* ctx) {
   return filter;
 }
 
-constexpr std::string_view kSerialMagic = "tug-seccomp-bpf-1\n";
+constexpr std::string_view kSerialMagic = "tug-seccomp-bpf-2\n";
 
 }  // namespace
 
@@ -525,6 +525,12 @@ SeccompProgram compile_seccomp(const SeccompProfile& profile, const std::vector<
   // The child sets no_new_privs itself when the container asks for it; the filter must not imply it.
   if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_NNP, 0); rc < 0) {
     fail("seccomp: cannot clear the no_new_privs attribute: {}", std::strerror(-rc));
+  }
+  // A binary tree over syscall numbers instead of libseccomp's default linear list: at load
+  // the kernel emulates the filter once per syscall number to build its allow cache, and on
+  // a ~1000-instruction linear filter that alone took ~1.8 ms of every container start.
+  if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2); rc < 0) {
+    fail("seccomp: cannot select the binary-tree filter layout: {}", std::strerror(-rc));
   }
   std::vector<uint32_t> arches = filter_arches(profile, native);
   for (uint32_t arch : arches) {

@@ -133,3 +133,19 @@ teardown_file() { tug_teardown_file; }
   run_tug run --rm busybox:test echo next-run
   assert_output next-run
 }
+
+@test "run --rm frees the name at once; its files go in the background, also a killed deleter's" {
+  run_tug run --rm --name reused busybox:test true
+  # The name is free the moment tug returns, files or not.
+  run_tug run --rm --name reused busybox:test echo again
+  assert_output again
+  wait_for_no_trash 10 || fail "removed containers were not deleted: $(ls -a "$TUG_TEST_ROOT/containers")"
+  # What a deleter killed half-way leaves (overlay leaves work/work at mode 0): the next run's
+  # janitor finishes it.
+  local trash=$TUG_TEST_ROOT/containers/.trash-$(printf 'f%.0s' {1..64})
+  mkdir -p "$trash/upper/etc" "$trash/work/work"
+  echo left >"$trash/upper/etc/file"
+  chmod 000 "$trash/work/work"
+  run_tug run --rm busybox:test true
+  wait_for_no_trash 10 || fail "a leftover trash directory was not collected: $(ls -a "$TUG_TEST_ROOT/containers")"
+}

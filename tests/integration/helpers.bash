@@ -196,6 +196,17 @@ print(v if isinstance(v, str) else json.dumps(v, sort_keys=True, separators=(","
 ' "$1" <<<"$output"
 }
 
+# wait_for_no_trash [SECONDS]: waits until no removed container awaits deletion in the store;
+# returns 1 if some still does after SECONDS (default 10).
+wait_for_no_trash() {
+  local i
+  for ((i = 0; i < ${1:-10} * 20; i++)); do
+    compgen -G "$TUG_TEST_ROOT/containers/.trash-*" >/dev/null || return 0
+    sleep 0.05
+  done
+  return 1
+}
+
 # wait_for_file FILE REGEX [SECONDS]: waits until FILE has a line matching REGEX.
 wait_for_file() {
   local i
@@ -255,6 +266,9 @@ has_full_mapping() {
 
 # A snapshot of everything in the store (lock files excepted): compare before and after.
 store_snapshot() {
+  # `run --rm` returns before its files are deleted (a background janitor deletes them): let
+  # the janitors finish first. Trash that stays is a leftover, and shows in the snapshot.
+  wait_for_no_trash 10 || true
   find "$TUG_TEST_ROOT" ! -name '*.lock' \( -type d -printf '%p/\n' -o -printf '%p %s %y\n' \) 2>&1 |
     LC_ALL=C sort
 }
