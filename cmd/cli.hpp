@@ -24,5 +24,7 @@ void register_run_commands(CLI::App& app, const GlobalOptions& globals);
 void register_image_commands(CLI::App& app, const GlobalOptions& globals);
 void register_container_commands(CLI::App& app, const GlobalOptions& globals);
 void register_system_commands(CLI::App& app, const GlobalOptions& globals);
+void register_registry_commands(CLI::App& app, const GlobalOptions& globals);
+void register_archive_commands(CLI::App& app, const GlobalOptions& globals);
 
 }  // namespace tug

@@ -49,6 +49,8 @@ int main(int argc, char** argv) {
     tug::register_image_commands(app, globals);
     tug::register_container_commands(app, globals);
     tug::register_system_commands(app, globals);
+    tug::register_registry_commands(app, globals);
+    tug::register_archive_commands(app, globals);
   }
 
   try {
