@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tug {
@@ -17,10 +18,10 @@ struct Credentials {
 
 /// Where credentials are looked up, in order. Paths are fixed at construction.
 struct CredentialPaths {
-  std::string tug_auth_file;       ///< $TUG_AUTH_FILE, else $XDG_CONFIG_HOME/tug/auth.json
-                                   ///< (default ~/.config/tug/auth.json); written by login
-  std::string docker_config;       ///< $DOCKER_CONFIG/config.json, else ~/.docker/config.json
-  std::string podman_auth_file;    ///< $REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json
+  std::string tug_auth_file;     ///< $TUG_AUTH_FILE, else $XDG_CONFIG_HOME/tug/auth.json
+                                 ///< (default ~/.config/tug/auth.json); written by login
+  std::string docker_config;     ///< $DOCKER_CONFIG/config.json, else ~/.docker/config.json
+  std::string podman_auth_file;  ///< $REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json
   static CredentialPaths defaults();
 };
 
@@ -47,5 +48,9 @@ class CredentialStore {
 /// The key a registry host is stored under: "https://index.docker.io/v1/" for docker.io, the
 /// host[:port] otherwise.
 std::string credential_key(const std::string& registry);
+
+/// The registry a key of a credentials file stands for: scheme, path and "/v1/" dropped,
+/// docker.io's aliases (index.docker.io, registry-1.docker.io) as "docker.io".
+std::string normalize_registry_key(std::string_view key);
 
 }  // namespace tug

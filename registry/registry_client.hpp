@@ -59,13 +59,18 @@ class RegistryClient {
  public:
   /// `registry` is Reference::domain. Credentials are looked up in `credentials` lazily, when a
   /// registry first asks for them.
-  RegistryClient(std::string registry, RegistryOptions options, std::shared_ptr<const CredentialStore> credentials);
+  RegistryClient(std::string registry, RegistryOptions options,
+                 std::shared_ptr<const CredentialStore> credentials);
   ~RegistryClient();
   RegistryClient(const RegistryClient&) = delete;
   RegistryClient& operator=(const RegistryClient&) = delete;
 
   /// "https://localhost:5000" or "http://..." once decided (after the first request).
   std::string base_url();
+
+  /// Uses `credentials` instead of looking them up in the store (`tug login` checks the
+  /// credentials it was given before saving them).
+  void use_credentials(Credentials credentials);
 
   /// GET /v2/ with credentials: throws "unauthorized: ..." (docker's wording) when refused.
   /// Used by `tug login` to check credentials before saving them.
@@ -108,12 +113,13 @@ class RegistryClient {
   /// with the content when size <= chunk threshold, else PATCH chunks and a final PUT.
   /// `open_content` is called once per attempt (a retried upload starts over from byte 0).
   void upload_blob(const std::string& repo, const std::string& digest, int64_t size,
-                   const std::function<std::unique_ptr<ByteSource>()>& open_content, ProgressFn progress = {});
+                   const std::function<std::unique_ptr<ByteSource>()>& open_content,
+                   ProgressFn progress = {});
 
   /// PUT /v2/<repo>/manifests/<reference> with `media_type`; returns the digest the registry
   /// reports (Docker-Content-Digest), checked against our own sha256 of `body`.
-  std::string put_manifest(const std::string& repo, const std::string& reference, const std::string& media_type,
-                           const std::string& body);
+  std::string put_manifest(const std::string& repo, const std::string& reference,
+                           const std::string& media_type, const std::string& body);
 
  private:
   struct Impl;

@@ -10,6 +10,18 @@
 #        TUG_IT_KEEP=1    keep the temp dirs (stores, logs) for inspection
 #        TUG_IT_TIMEOUT   seconds per configuration (default 1200)
 # Users come from tests/setup/users.sh.
+#
+# A test file may name the configurations it runs in with a header line "# configs: NAME...":
+# the registry suites (registry_*.bats) say "# configs: tugtest root", since what they test is
+# the same for every kind of user and each costs minutes; files without the line run everywhere.
+# "self" (a non-root caller) runs every file.
+#
+# Fixtures built once, before the configurations, shared read-only in $TUG_TEST_FIXTURES:
+#   busybox.tar   tests/fixtures/busybox-rootfs.sh
+#   images/       tests/fixtures/debian-image.sh (Debian+nginx and busybox OCI images for the
+#                 registry suites; only when a selected file loads registry_helpers). Its first
+#                 build needs root and Debian's mirror (debootstrap, 1-3 min), then it is cached in
+#                 /var/cache/tug-debootstrap.
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -76,10 +88,43 @@ TUG=$work/tug
 # The busybox rootfs is built once and shared read-only by every configuration.
 mkdir -p "$work/fixtures"
 "$repo/tests/fixtures/busybox-rootfs.sh" "$work/fixtures/busybox.tar" || die "building the busybox rootfs failed"
+# The registry images, when a selected file needs them. A failure is not fatal: those files then
+# fail in their setup_file, saying why, and every other file still runs.
+needs_images=0
+for a in "${bats_args[@]}"; do
+  if [ -d "$a" ]; then
+    grep -lq 'load registry_helpers' "$a"/*.bats 2>/dev/null && needs_images=1
+  elif [[ $a == *.bats ]] && grep -q 'load registry_helpers' "$a" 2>/dev/null; then
+    needs_images=1
+  fi
+done
+if [ "$needs_images" -eq 1 ]; then
+  images_start=$SECONDS
+  if BUSYBOX_TAR=$work/fixtures/busybox.tar "$repo/tests/fixtures/debian-image.sh" "$work/fixtures/images"; then
+    echo "run.sh: registry test images ready in $((SECONDS - images_start)) s"
+  else
+    echo "run.sh: WARNING: building the registry test images failed: the registry suites will fail" >&2
+  fi
+fi
 chmod -R a+rX "$work/fixtures"
 
 declare -A result
 failed_any=0
+
+# files_for CONFIG: sets run_args to bats_args less the files whose "# configs:" line leaves
+# CONFIG out; returns 1 when that leaves no test file at all.
+files_for() {
+  local config=$1 a want files=0
+  run_args=()
+  for a in "${bats_args[@]}"; do
+    if [[ $a == *.bats ]] && [ "$config" != self ] && want=$(grep -m1 '^# configs:' "$a" 2>/dev/null); then
+      [[ " ${want#\# configs:} " == *" $config "* ]] || continue
+    fi
+    [[ $a == *.bats || -d $a ]] && files=$((files + 1))
+    run_args+=("$a")
+  done
+  [ "$files" -gt 0 ]
+}
 
 run_config() {
   local name=$1 user overlay=""
@@ -94,6 +139,11 @@ run_config() {
   local log=$work/$name.tap
   echo
   echo "=== $name: as $user${overlay:+, TUG_OVERLAY=$overlay} ==="
+  if ! files_for "$name"; then
+    echo "run.sh: no selected test file runs in $name (see their '# configs:' lines)" | tee "$log"
+    result[$name]="skipped: no selected test file runs in this configuration"
+    return
+  fi
 
   if ! id -u "$user" >/dev/null 2>&1; then
     echo "run.sh: user $user does not exist (tests/setup/users.sh creates it)" | tee "$log"
@@ -111,7 +161,7 @@ run_config() {
   local cmd=(env -i HOME="$home" USER="$user" LOGNAME="$user" PATH="$std_path" LANG=C.UTF-8
     TMPDIR="$dir/tmp" TUG="$TUG" TUG_TEST_TMPDIR="$dir" TUG_TEST_FIXTURES="$work/fixtures")
   [ -z "$overlay" ] || cmd+=(TUG_OVERLAY="$overlay")
-  cmd+=(bats --tap "${bats_args[@]}")
+  cmd+=(bats --tap "${run_args[@]}")
   if [ "$name" != self ] && [ "$user" != "$(id -un)" ]; then
     if ! runuser -u "$user" -- test -x "$TUG"; then
       echo "run.sh: $user cannot execute $TUG (check the permissions of its directories)" | tee "$log"
