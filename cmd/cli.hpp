@@ -21,6 +21,7 @@ struct GlobalOptions {
 inline int g_command_exit_code = 0;
 
 void register_run_commands(CLI::App& app, const GlobalOptions& globals);
+void register_create_commands(CLI::App& app, const GlobalOptions& globals);
 void register_image_commands(CLI::App& app, const GlobalOptions& globals);
 void register_container_commands(CLI::App& app, const GlobalOptions& globals);
 void register_system_commands(CLI::App& app, const GlobalOptions& globals);

@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
   if (command_word(argc, argv) != "run") {
     tug::register_image_commands(app, globals);
     tug::register_container_commands(app, globals);
+    tug::register_create_commands(app, globals);
     tug::register_system_commands(app, globals);
     tug::register_registry_commands(app, globals);
     tug::register_archive_commands(app, globals);

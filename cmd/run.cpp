@@ -1,46 +1,91 @@
-// `tug run`: docker's flags, parsed up to the image name; everything after it is the
+// `tug run` and `tug create`: docker's flags, parsed up to the image name; everything after it is the
 // container's command, never tug's flags.
+#include <cstdio>
+#include <memory>
+
 #include "cmd/cli.hpp"
+#include "cmd/transfer_printer.hpp"
 #include "core/container_run.hpp"
 #include "util/error.hpp"
 
 namespace tug {
 
+namespace {
+
+/// What run and create share: docker's container flags, and the command after the image.
+struct ContainerFlags {
+  RunOptions options;
+  std::string entrypoint;
+  std::string pull = "missing";
+  std::string platform;
+  std::unique_ptr<TransferPrinter> pull_printer;
+};
+
+void add_container_flags(CLI::App* cmd, ContainerFlags& f) {
+  RunOptions& o = f.options;
+  cmd->prefix_command();
+  cmd->set_help_flag("--help", "Print usage");  // -h is --hostname, as in docker
+  cmd->add_flag("--rm", o.remove, "Remove the container when it exits");
+  cmd->add_flag("-i,--interactive", o.interactive, "Keep STDIN open");
+  cmd->add_flag("-t,--tty", o.tty, "Allocate a pseudo-TTY");
+  cmd->add_option("-e,--env", o.env, "Set environment variables")->allow_extra_args(false);
+  cmd->add_option("--env-file", o.env_files, "Read environment variables from a file")
+      ->allow_extra_args(false);
+  cmd->add_option("-w,--workdir", o.workdir, "Working directory inside the container");
+  cmd->add_option("-u,--user", o.user, "Username or UID (format: <name|uid>[:<group|gid>])");
+  cmd->add_option("--entrypoint", f.entrypoint, "Overwrite the default ENTRYPOINT of the image");
+  cmd->add_option("-h,--hostname", o.hostname, "Container host name");
+  cmd->add_option("--name", o.name, "Assign a name to the container");
+  cmd->add_flag("--read-only", o.read_only, "Mount the container's root filesystem as read only");
+  cmd->add_flag("--privileged", o.privileged, "Give extended privileges to this container");
+  cmd->add_option("-v,--volume", o.volumes, "Bind mount a volume")->allow_extra_args(false);
+  cmd->add_option("--tmpfs", o.tmpfs, "Mount a tmpfs directory")->allow_extra_args(false);
+  cmd->add_option("--cap-add", o.cap_add, "Add Linux capabilities")->allow_extra_args(false);
+  cmd->add_option("--cap-drop", o.cap_drop, "Drop Linux capabilities")->allow_extra_args(false);
+  cmd->add_option("--security-opt", o.security_opts, "Security Options")->allow_extra_args(false);
+  cmd->add_option("-l,--label", o.labels, "Set meta data on a container")->allow_extra_args(false);
+  cmd->add_option("--pull", f.pull, "Pull image before running (\"always\", \"missing\", \"never\")");
+  cmd->add_option("--platform", f.platform, "Set platform if server is multi-platform capable");
+}
+
+/// Completes the options from what follows the flags: IMAGE [COMMAND [ARG...]].
+void finish_container_flags(CLI::App* cmd, ContainerFlags& f, const char* name) {
+  auto rest = cmd->remaining();
+  if (rest.empty()) fail("\"{}\" requires at least 1 argument.\nSee 'tug {} --help'.", name, name);
+  if (rest.front().size() > 1 && rest.front()[0] == '-')
+    fail("unknown flag: {}\nSee 'tug {} --help'.", rest.front(), name);
+  RunOptions& o = f.options;
+  o.image = rest.front();
+  o.command.assign(rest.begin() + 1, rest.end());
+  if (cmd->count("--entrypoint")) o.entrypoint = f.entrypoint;
+  o.pull = parse_pull_policy(f.pull);
+  o.pull_options = pull_options_from_env();
+  o.pull_options.platform = f.platform;
+  // An implicit pull reports on stderr: stdout is the container's.
+  f.pull_printer = std::make_unique<TransferPrinter>(stderr);
+  o.pull_progress = f.pull_printer.get();
+}
+
+}  // namespace
+
 void register_run_commands(CLI::App& app, const GlobalOptions& globals) {
-  auto opts = std::make_shared<RunOptions>();
-  auto entrypoint = std::make_shared<std::string>();
+  auto f = std::make_shared<ContainerFlags>();
   auto run = app.add_subcommand("run", "Create and run a new container from an image");
   run->alias("container-run");
-  run->prefix_command();
-  run->set_help_flag("--help", "Print usage");  // -h is --hostname, as in docker
-  run->add_flag("--rm", opts->remove, "Remove the container when it exits");
-  run->add_flag("-i,--interactive", opts->interactive, "Keep STDIN open");
-  run->add_flag("-t,--tty", opts->tty, "Allocate a pseudo-TTY");
-  run->add_option("-e,--env", opts->env, "Set environment variables")->allow_extra_args(false);
-  run->add_option("--env-file", opts->env_files, "Read environment variables from a file")
-      ->allow_extra_args(false);
-  run->add_option("-w,--workdir", opts->workdir, "Working directory inside the container");
-  run->add_option("-u,--user", opts->user, "Username or UID (format: <name|uid>[:<group|gid>])");
-  run->add_option("--entrypoint", *entrypoint, "Overwrite the default ENTRYPOINT of the image");
-  run->add_option("-h,--hostname", opts->hostname, "Container host name");
-  run->add_option("--name", opts->name, "Assign a name to the container");
-  run->add_flag("--read-only", opts->read_only, "Mount the container's root filesystem as read only");
-  run->add_flag("--privileged", opts->privileged, "Give extended privileges to this container");
-  run->add_option("-v,--volume", opts->volumes, "Bind mount a volume")->allow_extra_args(false);
-  run->add_option("--tmpfs", opts->tmpfs, "Mount a tmpfs directory")->allow_extra_args(false);
-  run->add_option("--cap-add", opts->cap_add, "Add Linux capabilities")->allow_extra_args(false);
-  run->add_option("--cap-drop", opts->cap_drop, "Drop Linux capabilities")->allow_extra_args(false);
-  run->add_option("--security-opt", opts->security_opts, "Security Options")->allow_extra_args(false);
-  run->add_option("-l,--label", opts->labels, "Set meta data on a container")->allow_extra_args(false);
-  run->callback([run, opts, entrypoint, &globals] {
-    auto rest = run->remaining();
-    if (rest.empty()) fail("\"run\" requires at least 1 argument.\nSee 'tug run --help'.");
-    if (rest.front().size() > 1 && rest.front()[0] == '-')
-      fail("unknown flag: {}\nSee 'tug run --help'.", rest.front());
-    opts->image = rest.front();
-    opts->command.assign(rest.begin() + 1, rest.end());
-    if (run->count("--entrypoint")) opts->entrypoint = *entrypoint;
-    g_command_exit_code = run_container(globals.paths(), *opts);
+  add_container_flags(run, *f);
+  run->callback([run, f, &globals] {
+    finish_container_flags(run, *f, "run");
+    g_command_exit_code = run_container(globals.paths(), f->options);
+  });
+}
+
+void register_create_commands(CLI::App& app, const GlobalOptions& globals) {
+  auto f = std::make_shared<ContainerFlags>();
+  auto create = app.add_subcommand("create", "Create a new container");
+  add_container_flags(create, *f);
+  create->callback([create, f, &globals] {
+    finish_container_flags(create, *f, "create");
+    std::printf("%s\n", create_container_only(globals.paths(), f->options).c_str());
   });
 }
 

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "core/image_config.hpp"
+#include "core/pull.hpp"
 #include "net/etc_files.hpp"
 #include "registry/reference.hpp"
 #include "util/error.hpp"
@@ -107,18 +108,7 @@ std::vector<std::string> container_env(const Image& image, const RunOptions& o) 
 
 }  // namespace
 
-CreatedContainer create_container(ImageStore& images, ContainerStore& containers, const RunOptions& o) {
-  auto found = images.find(o.image);
-  if (!found) {
-    std::string shown = o.image;
-    try {
-      shown = parse_reference(o.image).familiar();
-    } catch (const Error&) {
-      if (!looks_like_image_id(o.image)) throw;
-    }
-    fail("Unable to find image '{}' locally", shown);
-  }
-  Image image = std::move(*found);
+CreatedContainer create_container(Image image, ContainerStore& containers, const RunOptions& o) {
   Json image_cfg = image.config.value("config", Json::object());
 
   std::string name = o.name;
@@ -221,6 +211,14 @@ CreatedContainer create_container(ImageStore& images, ContainerStore& containers
     containers.release_name(name, id);
     throw;
   }
+}
+
+std::string create_container_only(const StorePaths& paths, const RunOptions& options) {
+  SilentObserver silent;
+  Image image = image_for_container(paths, options.image, options.pull, options.pull_options,
+                                    options.pull_progress ? *options.pull_progress : silent);
+  ContainerStore containers(paths);
+  return create_container(std::move(image), containers, options).id;
 }
 
 }  // namespace tug

@@ -20,7 +20,8 @@ struct CreatedContainer {
 };
 
 /// Validates the options, claims the name, creates containers/<id>/ with its writable layer
-/// dirs and hosts files, and writes config.json. Throws (leaving nothing behind) on bad input.
-CreatedContainer create_container(ImageStore& images, ContainerStore& containers, const RunOptions& options);
+/// dirs and hosts files, and writes config.json for a container of `image` (found or pulled by
+/// image_for_container). Throws (leaving nothing behind) on bad input.
+CreatedContainer create_container(Image image, ContainerStore& containers, const RunOptions& options);
 
 }  // namespace tug

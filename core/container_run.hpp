@@ -6,7 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "core/pull.hpp"
 #include "core/store_paths.hpp"
+#include "core/transfer_progress.hpp"
 
 namespace tug {
 
@@ -31,7 +33,13 @@ struct RunOptions {
   std::vector<std::string> cap_add, cap_drop;
   std::vector<std::string> security_opts;
   std::vector<std::string> labels;
+  PullPolicy pull = PullPolicy::kMissing;     ///< --pull
+  PullOptions pull_options;                   ///< --platform
+  TransferObserver* pull_progress = nullptr;  ///< how an implicit pull reports (stderr)
 };
+
+/// `tug create`: the image found or pulled, the container recorded as "created"; returns its ID.
+std::string create_container_only(const StorePaths& paths, const RunOptions& options);
 
 /// Runs a container in the foreground and returns the exit code tug should exit with.
 int run_container(const StorePaths& paths, const RunOptions& options);

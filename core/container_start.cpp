@@ -150,12 +150,14 @@ UniqueFd receive_fd(int sock) {
 }  // namespace
 
 int run_container(const StorePaths& paths, const RunOptions& options) {
-  ImageStore images(paths);
   ContainerStore containers(paths);
+  SilentObserver silent;
+  Image image = image_for_container(paths, options.image, options.pull, options.pull_options,
+                                    options.pull_progress ? *options.pull_progress : silent);
   IdMapping mapping = detect_id_mapping();
   // The id mappers run while the container is created (as ourselves, outside the namespace).
   PendingUserNamespace userns(mapping, PendingUserNamespace::kJoinable);
-  CreatedContainer created = create_container(images, containers, options);
+  CreatedContainer created = create_container(std::move(image), containers, options);
   const std::string& id = created.id;
   const Json& cfg = created.config;
   const Json& host_cfg = cfg["HostConfig"];
@@ -204,6 +206,7 @@ int run_container(const StorePaths& paths, const RunOptions& options) {
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) fail_errno("make / private");
 
   RootfsLayout layout;
+  ImageStore images(paths);
   for (const auto& d : created.image.diff_ids()) layout.lower_dirs.push_back(images.layer_diff_dir(d));
   layout.upper = dir + "/upper";
   layout.work = dir + "/work";

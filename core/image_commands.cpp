@@ -223,18 +223,27 @@ std::vector<Json> image_list_rows(const StorePaths& paths, bool no_trunc) {
                   {"UniqueSize", "N/A"},
                   {"VirtualSize", human_size(static_cast<double>(img.size))}};
     };
-    std::string digest = img.repo_digests.empty()
-                             ? ""
-                             : img.repo_digests.front().substr(img.repo_digests.front().find('@') + 1);
+    // docker pairs each repository with the digest it was pulled by; an image known only by
+    // digest is listed as "<repository> <none>".
+    auto digest_of = [&](const std::string& repository) {
+      for (const auto& d : img.repo_digests)
+        if (d.compare(0, repository.size() + 1, repository + "@") == 0)
+          return d.substr(repository.size() + 1);
+      return std::string();
+    };
     if (img.repo_tags.empty()) {
-      rows.push_back(row("<none>", "<none>", digest));
+      for (const auto& d : img.repo_digests) {
+        Reference r = parse_reference(d);
+        rows.push_back(row(r.familiar_repository(), "<none>", r.digest));
+      }
+      if (img.repo_digests.empty()) rows.push_back(row("<none>", "<none>", ""));
       continue;
     }
     std::vector<std::string> sorted = img.repo_tags;
     std::sort(sorted.begin(), sorted.end());
     for (const auto& t : sorted) {
       Reference r = parse_reference(t);
-      rows.push_back(row(r.familiar_repository(), r.tag, digest));
+      rows.push_back(row(r.familiar_repository(), r.tag, digest_of(r.repository())));
     }
   }
   return rows;

@@ -78,13 +78,54 @@ std::optional<Image> ImageStore::load(const std::string& image_id) const {
   return img;
 }
 
-Image ImageStore::add_image(const std::string& manifest_digest, const std::vector<std::string>& tags) {
+Image ImageStore::add_image(const std::string& manifest_digest, const std::vector<std::string>& tags,
+                            const std::vector<std::string>& repo_digests) {
   Json manifest = Json::parse(read_blob(manifest_digest));
   std::string config_digest = manifest["config"]["digest"].get<std::string>();
-  Json record = {{"manifest", manifest_digest}};
-  write_file_atomic(paths_.images() + "/" + std::string(digest_hex(config_digest)) + ".json", record.dump());
+  std::string record_path = paths_.images() + "/" + std::string(digest_hex(config_digest)) + ".json";
+  {
+    // Read-modify-write of the record: two pulls of one image from two repositories both
+    // keep their repo digest.
+    FileLock lock(paths_.tags_lock(), FileLock::Mode::kExclusive);
+    Json digests = Json::array();
+    if (auto old = read_file_if_exists(record_path)) {
+      Json record = Json::parse(*old, nullptr, false);
+      if (record.is_object() && record.contains("repo_digests") && record["repo_digests"].is_array())
+        digests = record["repo_digests"];
+    }
+    for (const auto& d : repo_digests)
+      if (std::find(digests.begin(), digests.end(), Json(d)) == digests.end()) digests.push_back(d);
+    Json record = {{"manifest", manifest_digest}};
+    if (!digests.empty()) record["repo_digests"] = digests;
+    write_file_atomic(record_path, record.dump());
+  }
   for (const auto& t : tags) tag(config_digest, t);
   return *load(config_digest);
+}
+
+bool ImageStore::has_complete_image(const std::string& image_id) const {
+  auto record_text = read_file_if_exists(paths_.images() + "/" + std::string(digest_hex(image_id)) + ".json");
+  if (!record_text) return false;
+  Json record = Json::parse(*record_text, nullptr, false);
+  if (!record.is_object() || !record.contains("manifest")) return false;
+  std::string manifest_digest = record["manifest"].get<std::string>();
+  if (!has_blob(manifest_digest) || !has_blob(image_id)) return false;
+  Json manifest = Json::parse(read_blob(manifest_digest), nullptr, false);
+  Json config = Json::parse(read_blob(image_id), nullptr, false);
+  if (!manifest.is_object() || !config.is_object()) return false;
+  for (const auto& l : manifest.value("layers", Json::array()))
+    if (!has_blob(l.value("digest", ""))) return false;
+  if (!config.contains("rootfs")) return false;
+  for (const auto& d : config["rootfs"].value("diff_ids", Json::array()))
+    if (!has_layer(d.get<std::string>())) return false;
+  return true;
+}
+
+std::optional<std::string> ImageStore::tagged_id(const std::string& full_ref) const {
+  Json tags = read_tags();
+  auto it = tags.find(full_ref);
+  if (it == tags.end()) return std::nullopt;
+  return it.value().get<std::string>();
 }
 
 std::optional<Image> ImageStore::find(const std::string& name) const {

@@ -47,8 +47,14 @@ class ImageStore {
   int64_t layer_size(const std::string& diff_id) const;
 
   // ---- images and tags
-  /// Records an image whose blobs and layers are already stored; tags it with `tags` (full refs).
-  Image add_image(const std::string& manifest_digest, const std::vector<std::string>& tags);
+  /// Records an image whose blobs and layers are already stored; tags it with `tags` (full refs)
+  /// and adds `repo_digests` ("repo@sha256:...") to those it already had.
+  Image add_image(const std::string& manifest_digest, const std::vector<std::string>& tags,
+                  const std::vector<std::string>& repo_digests = {});
+  /// Whether the image `image_id` is recorded with every blob and layer its manifest names.
+  bool has_complete_image(const std::string& image_id) const;
+  /// The image ID a full tag reference points to, if any.
+  std::optional<std::string> tagged_id(const std::string& full_ref) const;
   /// Finds by tag ("busybox", "busybox:1", full refs), full ID, or unique ID prefix.
   std::optional<Image> find(const std::string& name) const;
   /// Like find() but throws docker's "No such image: NAME".

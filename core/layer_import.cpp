@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <memory>
 
 #include "fs/compression.hpp"
@@ -49,7 +50,7 @@ struct TempPath {
 };
 
 std::string temp_name(const std::string& dir, const char* prefix) {
-  static unsigned counter = 0;
+  static std::atomic<unsigned> counter = 0;  // pulls import several layers at once
   return fmt::format("{}/.tmp-{}-{}-{}", dir, prefix, ::getpid(), ++counter);
 }
 
@@ -68,7 +69,8 @@ const char* media_type_for(Compression c) {
 }  // namespace
 
 ImportedLayer import_layer(ImageStore& store, ByteSource& raw, bool chown,
-                           const std::function<void(const std::string&)>& warn) {
+                           const std::function<void(const std::string&)>& warn,
+                           const LayerExpectation& expect) {
   const StorePaths& paths = store.paths();
   FileLock lock(paths.store_lock(), FileLock::Mode::kShared);
   TempPath blob_tmp{temp_name(paths.tmp(), "blob")};
@@ -98,6 +100,14 @@ ImportedLayer import_layer(ImageStore& store, ByteSource& raw, bool chown,
   out.media_type = media_type_for(compression);
   out.unpacked_size = static_cast<int64_t>(stats.bytes);
 
+  // docker's wording: the bytes are not what the manifest promised (corrupt or tampered blob).
+  if (!expect.blob_digest.empty() && out.blob_digest != expect.blob_digest)
+    fail("filesystem layer verification failed for digest {}: the blob's sha256 is {}", expect.blob_digest,
+         out.blob_digest);
+  if (!expect.diff_id.empty() && out.diff_id != expect.diff_id)
+    fail("layer {} unpacks to {}, but the image config lists {}", out.blob_digest, out.diff_id,
+         expect.diff_id);
+
   if (::fsync(blob_fd.get()) != 0) fail_errno("fsync {}", blob_tmp.path);
   blob_fd.reset();
   std::string blob_final = store.blob_path(out.blob_digest);
@@ -108,9 +118,14 @@ ImportedLayer import_layer(ImageStore& store, ByteSource& raw, bool chown,
   std::string layer_final = store.layer_path(out.diff_id);
   if (!store.has_layer(out.diff_id)) {
     ::syncfs(diff_fd.get());
-    remove_tree(layer_final);  // a half-removed old copy, never a complete one
-    if (::rename(layer_tmp.path.c_str(), layer_final.c_str()) != 0) fail_errno("rename {}", layer_tmp.path);
-    layer_tmp.keep = true;
+    // Check, clear and rename as one step: another thread or tug may publish the same layer
+    // at the same moment, and its complete copy must not be taken for a stale one.
+    FileLock publishing(paths.layers() + "/.publish.lock", FileLock::Mode::kExclusive);
+    if (!store.has_layer(out.diff_id)) {
+      remove_tree(layer_final);  // a half-removed old copy, never a complete one
+      if (::rename(layer_tmp.path.c_str(), layer_final.c_str()) != 0) fail_errno("rename {}", layer_tmp.path);
+      layer_tmp.keep = true;
+    }
   }
   return out;
 }

@@ -20,11 +20,20 @@ struct ImportedLayer {
   int64_t unpacked_size = 0;
 };
 
+/// What a manifest and its config promise about a layer (pull); empty fields are not checked.
+struct LayerExpectation {
+  std::string blob_digest;  ///< the manifest's layer digest
+  std::string diff_id;      ///< the config's rootfs.diff_ids entry
+};
+
 /// Streams `raw` (tar, tar+gzip or tar+zstd) into the store. The caller is inside the user
 /// namespace (see userns.hpp); `chown` false squashes owners (single-id mapping).
-/// On any error nothing new is visible in the store.
+/// The digests are checked against `expect` before anything is published: on any error,
+/// a mismatch included, nothing new is visible in the store. Safe to call from several
+/// threads at once, for the same layer too.
 ImportedLayer import_layer(ImageStore& store, ByteSource& raw, bool chown,
-                           const std::function<void(const std::string&)>& warn);
+                           const std::function<void(const std::string&)>& warn,
+                           const LayerExpectation& expect = {});
 
 /// Removes temporaries left by tugs that were killed mid-import (only when no other tug is
 /// importing: it takes the store lock exclusively without waiting).

@@ -122,6 +122,9 @@ fresh_store() {
   local d=$TUG_TEST_BASE/stores/$BATS_TEST_NUMBER.$FRESH_STORES
   export TUG_TEST_ROOT=$d/root TUG_TEST_RUNROOT=$d/run
   mkdir -p "$TUG_TEST_ROOT" "$TUG_TEST_RUNROOT"
+  # Any tug command lays out the store's directories; do it now so that snapshots taken
+  # before a failed command compare content, not the empty layout.
+  tug images -q >/dev/null || fail "tug images on a fresh store failed"
 }
 
 # bg_result OUT ERR: after tug_bg + wait_bg, loads $output, $lines, $stderr, $stderr_lines from
