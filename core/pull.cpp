@@ -174,10 +174,11 @@ PullResult pull_image(const StorePaths& paths, const std::string& reference, con
 
   Platform want = options.platform.empty() ? host_platform() : parse_platform(options.platform);
   if (default_tag) progress.message("Using default tag: " + ref.tag);
-  progress.message(fmt::format("{}: Pulling from {}", ref.digest.empty() ? ref.tag : ref.digest, ref.path));
 
   RegistryClient client(ref.domain, options.registry, std::make_shared<CredentialStore>());
   ResolvedManifest resolved = resolve_manifest(client, ref, want);
+  // As docker: the line comes once the registry has answered with a manifest.
+  progress.message(fmt::format("{}: Pulling from {}", ref.digest.empty() ? ref.tag : ref.digest, ref.path));
   const ImageManifest& m = resolved.parsed;
   ImageStore store(paths);
   // The store's blobs are named by their digest: a config already here is not fetched again.

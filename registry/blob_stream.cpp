@@ -20,6 +20,9 @@ constexpr size_t kMaxBuffered = 4 << 20;
 /// curl's receive buffer: large reads mean fewer callbacks on fast links.
 constexpr long kCurlBufferSize = 512 << 10;
 constexpr size_t kMaxErrorBody = 64 << 10;
+/// An attempt that delivered this much made real progress: the failures before it are forgotten.
+/// (Less does not count: a server stalling after every few bytes must not be retried forever.)
+constexpr uint64_t kProgressForgivingFailures = 1 << 20;
 
 }  // namespace
 
@@ -79,6 +82,7 @@ void BlobStream::start_transfer() {
   request_headers_ = http::HeaderList();
   if (!authorization.empty()) request_headers_.add(authorization);
   requested_ = range_ignored_ ? 0 : received_;
+  attempt_start_ = received_;
   if (requested_ > 0) request_headers_.add(http::range_header(requested_));
 
   response_headers_ = http::ResponseHeaders();
@@ -174,9 +178,8 @@ size_t BlobStream::accept(const char* data, size_t n) {
   if (n > dropped) {
     buffer_.append(data + dropped, n - dropped);
     received_ += n - dropped;
-    // Bytes flow: the failures so far were not consecutive with the next ones.
-    failures_ = 0;
     reauthorized_ = false;
+    if (received_ - attempt_start_ >= kProgressForgivingFailures) failures_ = 0;
   }
   return n;
 }

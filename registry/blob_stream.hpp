@@ -74,6 +74,7 @@ class BlobStream final : public ByteSource {
   bool paused_ = false;     ///< the transfer is paused because the buffer is full
   uint64_t delivered_;      ///< blob offset of the next byte read() hands out
   uint64_t received_;       ///< blob offset of the next byte to receive (the next Range start)
+  uint64_t attempt_start_ = 0;  ///< received_ when the current request started
   uint64_t requested_ = 0;  ///< the Range start of the current transfer
   uint64_t skip_ = 0;       ///< bytes of the current response already received (a 200 to a Range)
   bool status_checked_ = false;
@@ -83,7 +84,7 @@ class BlobStream final : public ByteSource {
   std::string error_body_;
   std::string fresh_authorization_;  ///< answers the last 401; used by the next transfer
   bool reauthorized_ = false;        ///< a fresh token was fetched since bytes last flowed
-  int failures_ = 0;                 ///< consecutive transient failures
+  int failures_ = 0;  ///< transient failures since the last attempt that made real progress
   std::chrono::steady_clock::time_point retry_at_{};
   std::optional<Outcome> ended_;  ///< the transfer ended; handled once the buffer is empty
   bool finished_ = false;

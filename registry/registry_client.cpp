@@ -79,6 +79,13 @@ RegistryOptions registry_options_from_env() {
   options.max_retries = env_int("TUG_REGISTRY_RETRIES", options.max_retries, 0);
   options.retry_delay_ms = env_int("TUG_REGISTRY_RETRY_DELAY_MS", options.retry_delay_ms, 0);
   options.stall_seconds = env_int("TUG_REGISTRY_STALL_SECONDS", options.stall_seconds, 1);
+  if (const char* mirror = std::getenv("TUG_REGISTRY_MIRROR")) {
+    std::string_view host = mirror;
+    for (std::string_view scheme : {"https://", "http://"})
+      if (host.starts_with(scheme)) host.remove_prefix(scheme.size());
+    while (host.ends_with('/')) host.remove_suffix(1);
+    options.docker_hub_mirror = host;
+  }
   if (const char* insecure = std::getenv("TUG_INSECURE_REGISTRIES")) {
     std::string_view list = insecure;
     while (!list.empty()) {

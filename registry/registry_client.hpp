@@ -35,6 +35,9 @@ struct RegistryOptions {
   int stall_seconds = 30;
   /// Connecting gives up after this long.
   int connect_timeout_seconds = 15;
+  /// host[:port] serving Docker Hub's images instead of registry-1.docker.io (docker's
+  /// --registry-mirror; env TUG_REGISTRY_MIRROR). Credentials stay keyed by "docker.io".
+  std::string docker_hub_mirror;
 };
 
 /// Reads the TUG_REGISTRY_* environment overrides into defaults.

@@ -30,6 +30,8 @@ RegistrySession::RegistrySession(std::string registry_name, RegistryOptions opts
       options(std::move(opts)),
       credential_store(std::move(store)) {
   http::ensure_curl_initialized();
+  if (api_host == "registry-1.docker.io" && !options.docker_hub_mirror.empty())
+    api_host = options.docker_hub_mirror;
   std::vector<std::string> dirs = options.cert_dirs.empty() ? default_cert_dirs() : options.cert_dirs;
   TlsFiles files = find_tls_files(dirs, registry);
   if (api_host != registry) {
@@ -105,7 +107,7 @@ RegistrySession::Connection RegistrySession::connection() {
   std::vector<Candidate> candidates;
   if (!options.tls_verify || listed)
     candidates = {{"https", false}, {"http", false}};
-  else if (is_loopback_registry(registry))
+  else if (is_loopback_registry(registry) || is_loopback_registry(api_host))
     candidates = {{"https", true}, {"http", false}};
   else
     candidates = {{"https", true}};

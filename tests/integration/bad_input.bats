@@ -94,11 +94,21 @@ hostile_import() {
   fi
 }
 
-@test "unknown image: 125, one line, store unchanged" {
+@test "unknown image with --pull never: 125, one line, store unchanged" {
+  local before
+  before=$(store_snapshot)
+  run_tug -125 run --rm --pull never no-such-image:v1 true
+  assert_one_line_error no-such-image:v1
+  assert_store_unchanged "$before"
+}
+
+@test "unknown image, registry unreachable: docker's two lines, 125, store unchanged" {
   local before
   before=$(store_snapshot)
   run_tug -125 run --rm no-such-image:v1 true
-  assert_one_line_error no-such-image:v1
+  [ "${#stderr_lines[@]}" -eq 2 ] || { show_last; fail "expected two stderr lines"; }
+  [ "${stderr_lines[0]}" = "Unable to find image 'no-such-image:v1' locally" ] || { show_last; fail "first line"; }
+  [[ ${stderr_lines[1]} == "tug: "*"127.0.0.1:9"* ]] || { show_last; fail "the error does not name the registry it tried"; }
   assert_store_unchanged "$before"
 }
 

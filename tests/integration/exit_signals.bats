@@ -27,7 +27,7 @@ teardown_file() { tug_teardown_file; }
 }
 
 @test "125: unknown image" {
-  run_tug -125 run --rm no-such-image:latest true
+  run_tug -125 run --rm --pull never no-such-image:latest true
   assert_one_line_error no-such-image
 }
 

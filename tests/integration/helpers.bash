@@ -9,6 +9,9 @@
 TUG_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 TUG=${TUG:-$TUG_REPO/build/tug}
 export TUG TUG_REPO
+# Tests reach nothing but loopback: an image name that falls through to Docker Hub is pulled from
+# a loopback port where nothing listens, and fails at once with "connection refused".
+export TUG_REGISTRY_MIRROR=${TUG_REGISTRY_MIRROR:-127.0.0.1:9}
 
 # ---------------------------------------------------------------------------------------------
 # tug, always against this file's store

@@ -108,6 +108,10 @@ saved_auth() {
 
 @test "htpasswd: login with a wrong password fails and saves nothing" {
   run_tug_fails login -u "$USER_NAME" -p wrong-password "$basic_ADDR"
+  # docker's warning about -p comes first, then the error.
+  assert_equal "${stderr_lines[0]}" "WARNING! Using --password via the CLI is insecure. Use --password-stdin." "first stderr line"
+  [[ ${stderr_lines[1]} == "tug: "*unauthorized* ]] || { show_last; fail "second line is not the unauthorized error"; }
+  run_tug_fails login -u "$USER_NAME" --password-stdin "$basic_ADDR" <<<wrong-password
   assert_error_first_line unauthorized
   assert_equal "$(saved_auth "$basic_ADDR")" none "saved credentials"
   run_tug -125 pull "$basic_ADDR/bb/busybox:1"
@@ -249,7 +253,7 @@ EOF
 }
 
 @test "token: a wrong password fails login and saves nothing" {
-  run_tug_fails login -u "$USER_NAME" -p wrong-password "$tok_ADDR"
+  run_tug_fails login -u "$USER_NAME" --password-stdin "$tok_ADDR" <<<wrong-password
   assert_error_first_line unauthorized
   assert_equal "$(saved_auth "$tok_ADDR")" none "saved credentials"
 }
