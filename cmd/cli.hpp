@@ -27,5 +27,9 @@ void register_container_commands(CLI::App& app, const GlobalOptions& globals);
 void register_system_commands(CLI::App& app, const GlobalOptions& globals);
 void register_registry_commands(CLI::App& app, const GlobalOptions& globals);
 void register_archive_commands(CLI::App& app, const GlobalOptions& globals);
+void register_lifecycle_commands(CLI::App& app, const GlobalOptions& globals);     // cmd/lifecycle.cpp
+void register_exec_commands(CLI::App& app, const GlobalOptions& globals);          // cmd/exec.cpp
+void register_container_fs_commands(CLI::App& app, const GlobalOptions& globals);  // cmd/container_fs.cpp
+void register_logs_commands(CLI::App& app, const GlobalOptions& globals);          // cmd/logs.cpp
 
 }  // namespace tug

@@ -52,6 +52,10 @@ int main(int argc, char** argv) {
     tug::register_system_commands(app, globals);
     tug::register_registry_commands(app, globals);
     tug::register_archive_commands(app, globals);
+    tug::register_lifecycle_commands(app, globals);
+    tug::register_exec_commands(app, globals);
+    tug::register_container_fs_commands(app, globals);
+    tug::register_logs_commands(app, globals);
   }
 
   try {

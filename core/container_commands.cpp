@@ -18,14 +18,7 @@ namespace tug {
 Json container_inspect_json(const StorePaths& paths, const std::string& id) {
   ContainerStore store(paths);
   Json cfg = store.load_config(id);
-  ContainerState state = store.load_state(id);
-  bool running = store.is_running(id);
-  if (state.status == "running" && !running) {
-    state.status = "exited";
-    state.pid = 0;
-    if (state.error.empty()) state.error = "tug process holding the container died";
-  }
-  if (!running) state.pid = 0;
+  ContainerState state = store.live_state(id);
   Json out;
   for (auto it = cfg.begin(); it != cfg.end(); ++it) {
     out[it.key()] = it.value();

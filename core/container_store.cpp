@@ -17,17 +17,27 @@
 namespace tug {
 
 Json ContainerState::to_json() const {
-  return Json{{"Status", status},
-              {"Running", status == "running"},
-              {"Paused", false},
-              {"Restarting", false},
-              {"OOMKilled", oom_killed},
-              {"Dead", status == "dead"},
-              {"Pid", pid},
-              {"ExitCode", exit_code},
-              {"Error", error},
-              {"StartedAt", started_at},
-              {"FinishedAt", finished_at}};
+  // docker: a paused or restarting container is still "Running".
+  Json out{{"Status", status},
+           {"Running", running()},
+           {"Paused", status == "paused"},
+           {"Restarting", status == "restarting"},
+           {"OOMKilled", oom_killed},
+           {"Dead", status == "dead"},
+           {"Pid", pid},
+           {"ExitCode", exit_code},
+           {"Error", error},
+           {"StartedAt", started_at},
+           {"FinishedAt", finished_at}};
+  if (!health.is_null()) out["Health"] = health;
+  return out;
+}
+
+Json ContainerState::to_record() const {
+  Json out = to_json();
+  out["MonitorPid"] = monitor_pid;
+  out["RestartCount"] = restart_count;
+  return out;
 }
 
 ContainerState ContainerState::from_json(const Json& j) {
@@ -39,6 +49,9 @@ ContainerState ContainerState::from_json(const Json& j) {
   s.error = j.value("Error", "");
   s.started_at = j.value("StartedAt", s.started_at);
   s.finished_at = j.value("FinishedAt", s.finished_at);
+  s.monitor_pid = j.value("MonitorPid", 0);
+  s.restart_count = j.value("RestartCount", 0);
+  if (j.contains("Health")) s.health = j["Health"];
   return s;
 }
 
@@ -135,13 +148,27 @@ Json ContainerStore::load_config(const std::string& id) const {
 }
 
 void ContainerStore::save_state(const std::string& id, const ContainerState& state, bool durable) {
-  write_file_atomic(dir(id) + "/state.json", state.to_json().dump(), 0644, durable);
+  write_file_atomic(dir(id) + "/state.json", state.to_record().dump(), 0644, durable);
 }
 
 ContainerState ContainerStore::load_state(const std::string& id) const {
   auto text = read_file_if_exists(dir(id) + "/state.json");
   if (!text) return ContainerState{};
   return ContainerState::from_json(Json::parse(*text));
+}
+
+ContainerState ContainerStore::live_state(const std::string& id) const {
+  ContainerState state = load_state(id);
+  bool held = is_running(id);
+  if (state.running() && !held) {
+    // The holder died without recording the exit: its container died with it (PID 1 has
+    // PDEATHSIG), so it is over; the exit code of a kill is the best account of it.
+    state.status = "exited";
+    if (state.exit_code == 0) state.exit_code = 137;
+    if (state.error.empty()) state.error = "the tug process holding the container died";
+  }
+  if (!held || !state.running()) state.pid = 0;
+  return state;
 }
 
 std::vector<std::string> ContainerStore::list_ids() const {

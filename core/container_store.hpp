@@ -16,16 +16,25 @@ namespace tug {
 
 /// A container's runtime state (docker's State object, persisted as state.json).
 struct ContainerState {
-  std::string status = "created";  ///< created, running, exited, dead
-  int pid = 0;
+  std::string status = "created";  ///< created, running, paused, restarting, exited, dead
+  int pid = 0;                     ///< PID 1 of the container, as the host sees it
   int exit_code = 0;
   bool oom_killed = false;
   std::string error;
   std::string started_at = "0001-01-01T00:00:00Z";
   std::string finished_at = "0001-01-01T00:00:00Z";
+  /// The tug process holding the container (the foreground `tug run`, or a detached monitor);
+  /// it owns the user namespace the container lives in. Persisted, not shown by inspect.
+  int monitor_pid = 0;
+  int restart_count = 0;
+  Json health;  ///< docker's State.Health ({Status, FailingStreak, Log}); null without a healthcheck
 
+  /// docker's State object (what inspect shows).
   Json to_json() const;
+  /// to_json() plus tug's own fields: what state.json holds.
+  Json to_record() const;
   static ContainerState from_json(const Json& j);
+  bool running() const { return status == "running" || status == "paused" || status == "restarting"; }
 };
 
 class ContainerStore {
@@ -48,6 +57,10 @@ class ContainerStore {
   Json load_config(const std::string& id) const;
   void save_state(const std::string& id, const ContainerState& state, bool durable = true);
   ContainerState load_state(const std::string& id) const;
+  /// load_state() checked against the lock: a state that says running while nobody holds the
+  /// lock belonged to a monitor that died (killed, or the machine rebooted), and is reported as
+  /// exited with the reason in Error. What every listing and inspect shows.
+  ContainerState live_state(const std::string& id) const;
 
   /// IDs of every fully created container.
   std::vector<std::string> list_ids() const;
