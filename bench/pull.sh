@@ -23,10 +23,7 @@ tmp=${TMPDIR:-/tmp}
 stamp=$tmp/tug-bench-pull.deleted # when the last run finished deleting its trees
 
 say() { printf '%s\n' "$*"; }
-die() {
-  printf 'pull: %s\n' "$*" >&2
-  exit 1
-}
+die() { printf 'pull: %s\n' "$*" >&2 && exit 1; }
 
 for tool in python3 curl skopeo docker-registry gunzip tar; do
   command -v "$tool" >/dev/null || die "$tool is required (apt-get install python3 curl skopeo docker-registry)"
@@ -34,14 +31,12 @@ done
 /usr/bin/time --version 2>&1 | grep -q GNU || die "GNU time is required at /usr/bin/time (apt-get install time)"
 
 tug=${TUG:-}
-if [[ -z $tug ]]; then
-  if [[ -x $repo/build/tug ]]; then
-    tug=$repo/build/tug
-  else
-    say "no tug binary found: building $repo/build-bench"
-    make -C "$repo" BUILD_DIR=build-bench >&2
-    tug=$repo/build-bench/tug
-  fi
+if [[ -z $tug && -x $repo/build/tug ]]; then
+  tug=$repo/build/tug
+elif [[ -z $tug ]]; then
+  say "no tug binary found: building $repo/build-bench"
+  make -C "$repo" BUILD_DIR=build-bench >&2
+  tug=$repo/build-bench/tug
 fi
 [[ -x $tug ]] || die "tug binary $tug is not executable"
 tug=$(readlink -f "$tug")
@@ -60,30 +55,27 @@ home=$(getent passwd "$user" | cut -d: -f6)
 
 # ext4 without a journal skips inodes freed in the last 1-6 minutes when it allocates new ones, one
 # by one: creating files right after a large delete costs several times more system time.
-if [[ -f $stamp ]] && ((settle > 0)); then
-  wait_s=$((settle - $(date +%s) + $(stat -c %Y "$stamp")))
-  if ((wait_s > 0)); then
-    say "waiting ${wait_s}s: the previous run deleted its trees less than ${settle}s ago (SETTLE=0 skips)"
-    sleep "$wait_s"
-  fi
+wait_s=$([[ -f $stamp ]] && echo $((settle - $(date +%s) + $(stat -c %Y "$stamp"))) || echo 0)
+if ((wait_s > 0)); then
+  say "waiting ${wait_s}s: the previous run deleted its trees less than ${settle}s ago (SETTLE=0 skips)"
+  sleep "$wait_s"
 fi
 
 work=$(mktemp -d "$tmp/tug-bench-pull.XXXXXX")
 chmod 755 "$work"
 [[ $(id -u) -eq 0 ]] && chown "$user:" "$work"
-pdir=""
-podman_env=()
+pdir="" podman_env=() pulled=""
 cleanup() {
   set +e
   [[ -f $work/registry/env ]] && "$repo/tests/fixtures/registry.sh" stop "$work/registry"
-  [[ -s $work/xdg/libpod/tmp/pause.pid ]] && kill "$(cat "$work/xdg/libpod/tmp/pause.pid")" 2>/dev/null
   # Stores unpacked rootless hold files of subordinate ids: root removes them, a user needs podman unshare.
-  if [[ $(id -u) -ne 0 && -n $pdir ]]; then
-    "${podman_env[@]}" podman unshare rm -rf "$work/r" 2>/dev/null
-  fi
+  [[ $(id -u) -eq 0 || -z $pdir ]] || "${podman_env[@]}" podman unshare rm -rf "$work/r" 2>/dev/null
+  # podman's pause process outlives it (and podman unshare above starts it again if needed).
+  [[ -s $work/xdg/libpod/tmp/pause.pid ]] && kill "$(cat "$work/xdg/libpod/tmp/pause.pid")" 2>/dev/null
   [[ -n $pdir ]] && rm -rf "$pdir"
   rm -rf "$work" 2>/dev/null || say "pull: could not remove all of $work (files of subordinate ids)" >&2
-  touch "$stamp" 2>/dev/null
+  # World-writable, so that runs as root and as a user see each other's deletions.
+  [[ -z $pulled ]] || { touch "$stamp" && chmod a+w "$stamp"; } 2>/dev/null
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -134,10 +126,12 @@ else
   skipped+=("podman: skipped (not installed)")
 fi
 engines+=(skopeo)
-if command -v docker >/dev/null && docker info >/dev/null 2>&1; then
+if ! command -v docker >/dev/null; then
+  skipped+=("docker: skipped (not installed)")
+elif docker info >/dev/null 2>&1; then
   engines+=(docker)
 else
-  skipped+=("docker: skipped ($(command -v docker >/dev/null && echo 'docker info: no daemon answers' || echo 'not installed'))")
+  skipped+=("docker: skipped (docker info: no daemon answers)")
 fi
 engines+=(naive)
 
@@ -171,14 +165,17 @@ verify() {
 
 # Every directory exists before the first timed pull: only the pulls create files while timing.
 total=$((warmup + runs))
+dirs=()
 for e in "${engines[@]}"; do
-  for ((i = 1; i <= total; i++)); do as_user mkdir "$work/r/$e.$i"; done
+  for ((i = 1; i <= total; i++)); do dirs+=("$work/r/$e.$i"); done
 done
+as_user mkdir "${dirs[@]}"
 
 read -r l1 l5 _ </proc/loadavg
 load_before="$l1 $l5"
 : >"$work/times.tsv"
 declare -A failed=()
+pulled=1
 for ((i = 1; i <= total; i++)); do
   say "round $i of $total$( ((i <= warmup)) && echo ' (warm-up, not counted)')"
   for e in "${engines[@]}"; do
@@ -194,7 +191,7 @@ for ((i = 1; i <= total; i++)); do
     else
       why=$(grep -v '^\s*$' "$work/log/$e.$i.log" | tail -n 2 | paste -sd ' ')
       skipped+=("$e: failed in round $i (${why:-the pull left no image}); not reported")
-      say "$e: failed in round $i: ${why:-the pull left no image}"
+      say "${skipped[-1]}"
       sed -i "/^$e /d" "$work/times.tsv"
       failed[$e]=1
     fi
@@ -227,13 +224,13 @@ for line in open(times):
 order = [e for e in ("tug", "podman", "skopeo", "docker", "naive") if e in res]
 med = {e: st.median(w for w, _ in res[e]) for e in order}
 cpu = {e: st.median(c for _, c in res[e]) for e in order}
-naive = med.get("naive")
-rows = [("engine", "median s", "min s", "max s", "CPU s", "÷ naive", "disk MB")]
+tug, naive, pod = med.get("tug"), med.get("naive"), med.get("podman")
+ratio = lambda a, b: f"{a / b:.2f}" if b else "-"
+rows = [("engine", "median s", "min s", "max s", "CPU s", "÷ tug", "÷ naive", "disk MB")]
 for e in order:
     ws = [w for w, _ in res[e]]
-    dm = f"{int(disk[e]) / 1024:.0f}" if disk.get(e) else "-"
-    rows.append((e, f"{med[e]:.2f}", f"{min(ws):.2f}", f"{max(ws):.2f}", f"{cpu[e]:.2f}",
-                 f"{med[e] / naive:.2f}" if naive else "-", dm))
+    rows.append((e, f"{med[e]:.2f}", f"{min(ws):.2f}", f"{max(ws):.2f}", f"{cpu[e]:.2f}", ratio(med[e], tug),
+                 ratio(med[e], naive), f"{int(disk[e]) / 1024:.0f}" if disk.get(e) else "-"))
 w = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
 line = lambda r: "| " + " | ".join(c.ljust(w[i]) if i == 0 else c.rjust(w[i]) for i, c in enumerate(r)) + " |"
 print(line(rows[0]))
@@ -241,39 +238,29 @@ print("| " + " | ".join("-" * (w[i] - 1) + (":" if i else "-") for i in range(le
 for r in rows[1:]:
     print(line(r))
 
-m = json.load(open(man))
-layers = m["layers"]
-comp = sum(l["size"] for l in layers)
-raw = 0
+layers = json.load(open(man))["layers"]
+comp, raw = sum(l["size"] for l in layers), 0
 for l in layers:
     p = os.path.join(blobs, l["digest"].split(":")[1])
     with (gzip.open(p) if l["mediaType"].endswith("gzip") else open(p, "rb")) as f:
         while b := f.read(1 << 20):
             raw += len(b)
 files = sum(len(fs) + len(ds) for _, ds, fs in os.walk(tree))
-kinds = sorted({l["mediaType"].rsplit(".", 1)[-1] for l in layers})
-print()
-print(f"image: {len(layers)} layers ({', '.join(kinds)}), {comp / 1e6:.1f} MB compressed, "
-      f"{raw / 1e6:.1f} MB of tar, {files} files and directories")
-if "tug" in res:
+kinds = ", ".join(sorted({l["mediaType"].rsplit(".", 1)[-1] for l in layers}))
+print(f"\nimage: {len(layers)} layers ({kinds}), {comp / 1e6:.1f} MB compressed, {raw / 1e6:.1f} MB of tar, "
+      f"{files} files and directories")
+if tug:
     print(f"tug CPU (user+sys, median): {cpu['tug']:.2f} s = {cpu['tug'] / (comp / 1e8):.2f} s per 100 MB compressed")
-tug, pod = med.get("tug"), med.get("podman")
-if tug and "skopeo" in med:
-    print(f"skopeo (transfer only, no unpacking): {med['skopeo']:.2f} s = {med['skopeo'] / tug:.2f}x tug")
 
 verdict = lambda ok: "PASS" if ok else "FAIL"
 print("\ntargets (issue 3):")
-if tug and naive:
-    print("  tug pull <= naive pipeline:".ljust(44) +
-          f"{tug:.2f} s vs {naive:.2f} s (tug ÷ naive = {tug / naive:.2f})  {verdict(tug <= naive)}")
-else:
-    print("  tug pull <= naive pipeline:".ljust(44) + "n/a (not measured)")
+label = "  tug pull <= naive pipeline:".ljust(47)
+print(label + (f"{tug:.2f} s vs {naive:.2f} s (tug ÷ naive = {tug / naive:.2f})  {verdict(tug <= naive)}"
+               if tug and naive else "n/a (not measured)"))
 for e in ("tug", "naive"):
-    label = f"  {e} >= 1.5x faster than rootless podman:".ljust(44)
-    if e in med and pod:
-        print(label + f"podman ÷ {e} = {pod:.2f} / {med[e]:.2f} = {pod / med[e]:.2f}x  {verdict(pod >= 1.5 * med[e])}")
-    else:
-        print(label + "n/a (not measured)")
+    label = f"  {e} >= 1.5x faster than rootless podman:".ljust(47)
+    print(label + (f"podman ÷ {e} = {pod:.2f} / {med[e]:.2f} = {pod / med[e]:.2f}x  {verdict(pod >= 1.5 * med[e])}"
+                   if e in med and pod else "n/a (not measured)"))
 PY
   if ((${#skipped[@]})); then
     say ""
