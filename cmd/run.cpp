@@ -1,11 +1,17 @@
 // `tug run` and `tug create`: docker's flags, parsed up to the image name; everything after it is the
 // container's command, never tug's flags.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <memory>
 
 #include "cmd/cli.hpp"
 #include "cmd/transfer_printer.hpp"
+#include "core/container_detach.hpp"
 #include "core/container_run.hpp"
+#include "util/fd.hpp"
 #include "util/error.hpp"
 
 namespace tug {
@@ -18,6 +24,8 @@ struct ContainerFlags {
   std::string entrypoint;
   std::string pull = "missing";
   std::string platform;
+  int stop_timeout = 0;
+  int health_retries = 0;
   std::unique_ptr<TransferPrinter> pull_printer;
 };
 
@@ -46,6 +54,18 @@ void add_container_flags(CLI::App* cmd, ContainerFlags& f) {
   cmd->add_option("-l,--label", o.labels, "Set meta data on a container")->allow_extra_args(false);
   cmd->add_option("--pull", f.pull, "Pull image before running (\"always\", \"missing\", \"never\")");
   cmd->add_option("--platform", f.platform, "Set platform if server is multi-platform capable");
+  cmd->add_option("--restart", o.restart, "Restart policy to apply when a container exits");
+  cmd->add_option("--stop-signal", o.stop_signal, "Signal to stop the container");
+  cmd->add_option("--stop-timeout", f.stop_timeout, "Timeout (in seconds) to stop a container");
+  cmd->add_flag("--init", o.init, "Run an init inside the container that forwards signals and reaps processes");
+  cmd->add_option("--cidfile", o.cidfile, "Write the container ID to the file");
+  cmd->add_option("--health-cmd", o.health.cmd, "Command to run to check health");
+  cmd->add_option("--health-interval", o.health.interval, "Time between running the check (ms|s|m|h)");
+  cmd->add_option("--health-timeout", o.health.timeout, "Maximum time to allow one check to run (ms|s|m|h)");
+  cmd->add_option("--health-start-period", o.health.start_period,
+                  "Start period for the container to initialize before starting health-retries countdown");
+  cmd->add_option("--health-retries", f.health_retries, "Consecutive failures needed to report unhealthy");
+  cmd->add_flag("--no-healthcheck", o.health.disabled, "Disable any container-specified HEALTHCHECK");
 }
 
 /// Completes the options from what follows the flags: IMAGE [COMMAND [ARG...]].
@@ -58,12 +78,26 @@ void finish_container_flags(CLI::App* cmd, ContainerFlags& f, const char* name) 
   o.image = rest.front();
   o.command.assign(rest.begin() + 1, rest.end());
   if (cmd->count("--entrypoint")) o.entrypoint = f.entrypoint;
+  if (cmd->count("--stop-timeout")) o.stop_timeout = f.stop_timeout;
+  if (cmd->count("--health-retries")) o.health.retries = f.health_retries;
   o.pull = parse_pull_policy(f.pull);
   o.pull_options = pull_options_from_env();
   o.pull_options.platform = f.platform;
   // An implicit pull reports on stderr: stdout is the container's.
   f.pull_printer = std::make_unique<TransferPrinter>(stderr);
   o.pull_progress = f.pull_printer.get();
+}
+
+/// --cidfile: docker refuses a file that exists (a stale one from an earlier run).
+void write_cidfile(const std::string& path, const std::string& id) {
+  if (path.empty()) return;
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    if (errno == EEXIST) fail("container ID file found, make sure the other container isn't running or delete {}", path);
+    fail_errno("write the container ID file {}", path);
+  }
+  UniqueFd owned(fd);
+  if (::write(fd, id.data(), id.size()) != static_cast<ssize_t>(id.size())) fail_errno("write {}", path);
 }
 
 }  // namespace
@@ -73,9 +107,19 @@ void register_run_commands(CLI::App& app, const GlobalOptions& globals) {
   auto run = app.add_subcommand("run", "Create and run a new container from an image");
   run->alias("container-run");
   add_container_flags(run, *f);
+  run->add_flag("-d,--detach", f->options.detach, "Run container in background and print container ID");
   run->callback([run, f, &globals] {
     finish_container_flags(run, *f, "run");
-    g_command_exit_code = run_container(globals.paths(), f->options);
+    RunOptions& o = f->options;
+    if (o.detach) {
+      if (o.remove && !o.restart.empty() && o.restart != "no")
+        fail("Conflicting options: --restart and --rm");
+      std::string id = run_detached(globals.paths(), o);
+      write_cidfile(o.cidfile, id);
+      std::printf("%s\n", id.c_str());
+      return;
+    }
+    g_command_exit_code = run_container(globals.paths(), o);
   });
 }
 
@@ -85,7 +129,9 @@ void register_create_commands(CLI::App& app, const GlobalOptions& globals) {
   add_container_flags(create, *f);
   create->callback([create, f, &globals] {
     finish_container_flags(create, *f, "create");
-    std::printf("%s\n", create_container_only(globals.paths(), f->options).c_str());
+    std::string id = create_container_only(globals.paths(), f->options);
+    write_cidfile(f->options.cidfile, id);
+    std::printf("%s\n", id.c_str());
   });
 }
 

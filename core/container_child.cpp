@@ -1,5 +1,6 @@
 // PID 1 setup: mount /proc, pivot_root, mask /proc and /sys paths, terminal, user, caps,
-// no_new_privs, seccomp, exec. Order matters: /proc is mounted before the old root goes away
+// no_new_privs, seccomp, exec; a `tug exec` process, born in the container's namespaces, only
+// takes the steps from the terminal on (confine_and_exec). Order matters: /proc is mounted before the old root goes away
 // (the kernel only allows a new proc mount while an unobscured one is visible), seccomp is
 // loaded last so it cannot block our own setup calls, and capabilities are dropped after the
 // user switch that needs them.
@@ -21,7 +22,10 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstring>
+
+#include <fmt/format.h>
 
 namespace tug {
 
@@ -190,17 +194,46 @@ void set_capabilities(const ExecPlan& plan) {
   die(plan, ChildStep::kExec, saw_eacces ? EACCES : last_err);
 }
 
-}  // namespace
-
-void container_child_main(const ExecPlan& plan) {
-  sigset_t all;
-  sigemptyset(&all);
-  // Signals stay blocked (inherited from the parent) until exec, so a forwarded signal
-  // cannot kill us mid-setup; the mask is cleared right before exec.
+// What every child does first. Signals stay blocked (inherited from the parent) until exec, so
+// a forwarded signal cannot kill us mid-setup; the mask is cleared right before exec.
+void start_child(const ExecPlan& plan) {
   if (plan.die_with_parent) ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   // Descriptors the caller leaked to tug (a test harness's fd 3, say) must not reach the
   // container: mark everything above stderr close-on-exec.
   ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+}
+
+// The process's own setup, in the container's mount namespace with "/" its root: session and
+// stdio, workdir, then privileges dropped in the order that lets each step still run.
+[[noreturn]] void confine_and_exec(const ExecPlan& plan) {
+  ::setsid();
+  if (plan.tty) {
+    setup_terminal(plan);
+  } else {
+    if (plan.stdin_fd >= 0 && ::dup2(plan.stdin_fd, 0) < 0) die(plan, ChildStep::kTerminal, errno);
+    if (plan.stdout_fd >= 0 && ::dup2(plan.stdout_fd, 1) < 0) die(plan, ChildStep::kTerminal, errno);
+    if (plan.stderr_fd >= 0 && ::dup2(plan.stderr_fd, 2) < 0) die(plan, ChildStep::kTerminal, errno);
+  }
+  if (::chdir(plan.workdir) != 0) die(plan, ChildStep::kWorkdir, errno);
+  drop_bounding_set(plan);
+  set_user(plan);
+  // A change of uid clears the parent-death signal: arm it again.
+  if (plan.die_with_parent) ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  set_capabilities(plan);
+  if (plan.no_new_privs && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+    die(plan, ChildStep::kNoNewPrivs, errno);
+  if (plan.seccomp && ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, plan.seccomp) != 0)
+    die(plan, ChildStep::kSeccomp, errno);
+  sigset_t all;
+  sigemptyset(&all);
+  ::syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, nullptr, sizeof(unsigned long));
+  exec_command(plan);
+}
+
+}  // namespace
+
+void container_child_main(const ExecPlan& plan) {
+  start_child(plan);
   // pivot_root moves every process of the mount namespace whose root is the old root, so
   // PID 1 takes a copy of the namespace the parent prepared: the parent (tug) stays on the
   // host's root and keeps working with host paths.
@@ -217,22 +250,55 @@ void container_child_main(const ExecPlan& plan) {
     if (::syscall(SYS_mount_setattr, AT_FDCWD, "/", 0, &attr, sizeof attr) != 0)
       die(plan, ChildStep::kReadOnlyRoot, errno);
   }
-  ::setsid();
-  if (plan.tty) {
-    setup_terminal(plan);
-  } else if (plan.stdin_fd >= 0) {
-    if (::dup2(plan.stdin_fd, 0) < 0) die(plan, ChildStep::kTerminal, errno);
+  confine_and_exec(plan);
+}
+
+void exec_child_main(const ExecPlan& plan) {
+  start_child(plan);
+  confine_and_exec(plan);
+}
+
+UniqueFd receive_tty_master(int sock) {
+  char dummy;
+  struct iovec iov {
+    &dummy, 1
+  };
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  struct msghdr msg {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  if (::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) <= 0) return UniqueFd();
+  struct cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+  if (!cm || cm->cmsg_type != SCM_RIGHTS) return UniqueFd();
+  int fd;
+  std::memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+  return UniqueFd(fd);
+}
+
+// The parent's side: reading and wording a ChildFailure. Not used between fork and exec.
+
+std::optional<ChildFailure> read_child_failure(int err_fd) {
+  ChildFailure failure{};
+  ssize_t n;
+  while ((n = ::read(err_fd, &failure, sizeof failure)) < 0 && errno == EINTR) {
   }
-  if (::chdir(plan.workdir) != 0) die(plan, ChildStep::kWorkdir, errno);
-  drop_bounding_set(plan);
-  set_user(plan);
-  set_capabilities(plan);
-  if (plan.no_new_privs && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-    die(plan, ChildStep::kNoNewPrivs, errno);
-  if (plan.seccomp && ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, plan.seccomp) != 0)
-    die(plan, ChildStep::kSeccomp, errno);
-  ::syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, nullptr, sizeof(unsigned long));
-  exec_command(plan);
+  if (n != sizeof failure) return std::nullopt;
+  return failure;
+}
+
+std::string errno_text(int err) {
+  std::string text = std::strerror(err);
+  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+  return text;
+}
+
+std::string exec_failure_text(const std::string& command, int err) {
+  if (err == ENOENT && command.find('/') == std::string::npos)
+    return fmt::format("exec: \"{}\": executable file not found in $PATH", command);
+  if (err == ENOENT) return fmt::format("exec: \"{}\": stat {}: no such file or directory", command, command);
+  return fmt::format("exec: \"{}\": {}", command, errno_text(err));
 }
 
 }  // namespace tug

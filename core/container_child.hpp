@@ -1,12 +1,17 @@
-// The code that runs in the container's PID 1 between fork and exec. Everything it needs is
-// prepared by the parent in an ExecPlan; the child only issues raw system calls (no
-// allocation, no exceptions) and reports a failing step with its errno through a pipe.
+// The code that runs between fork and exec in the container's PID 1 and in the processes
+// `tug exec` starts. Everything it needs is prepared by the parent in an ExecPlan; the child
+// only issues raw system calls (no allocation, no exceptions) and reports a failing step with
+// its errno through a pipe.
 #pragma once
 
 #include <linux/filter.h>
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
+#include <string>
+
+#include "util/fd.hpp"
 
 namespace tug {
 
@@ -31,10 +36,19 @@ struct ChildFailure {
   int32_t err;
 };
 
+/// docker's (Go's) wording of an exec failure: `exec: "cmd": <lowercase errno text>`, with the
+/// "executable file not found in $PATH" and "stat cmd: no such file or directory" forms.
+std::string exec_failure_text(const std::string& command, int err);
+
+/// strerror() as Go spells it: lowercase first letter ("permission denied").
+std::string errno_text(int err);
+
 /// Everything the child needs, all memory owned by the parent and valid across fork.
 struct ExecPlan {
   int rootfs_fd = -1;  ///< O_PATH fd of the mounted rootfs
   int stdin_fd = -1;   ///< dup2'ed to 0 when >= 0
+  int stdout_fd = -1;  ///< dup2'ed to 1 when >= 0 (without tty)
+  int stderr_fd = -1;  ///< dup2'ed to 2 when >= 0 (without tty)
   bool tty = false;
   int tty_socket = -1;  ///< where the pty master is sent (SCM_RIGHTS) when tty
   unsigned short tty_rows = 0, tty_cols = 0;
@@ -59,5 +73,18 @@ struct ExecPlan {
 
 /// Runs in the forked child (PID 1 of the new pid namespace); never returns.
 [[noreturn]] void container_child_main(const ExecPlan& plan);
+
+/// Runs in the forked child of `tug exec`, whose parent already joined every namespace of the
+/// running container (root and cwd are the container's "/"): only the process's own setup
+/// (stdio or terminal, workdir, user, capabilities, no_new_privs, seccomp), then exec; the
+/// rootfs fields of the plan are ignored. Never returns.
+[[noreturn]] void exec_child_main(const ExecPlan& plan);
+
+/// The parent's side of the terminal handoff: the pty master the child sent through
+/// ExecPlan::tty_socket, or an empty fd when it sent none.
+UniqueFd receive_tty_master(int sock);
+
+/// The parent's read of the child's error pipe: a failure, or nothing once exec closed it.
+std::optional<ChildFailure> read_child_failure(int err_fd);
 
 }  // namespace tug

@@ -3,12 +3,16 @@
 // that can take its lock may delete it.
 #include "core/container_create.hpp"
 
+#include "core/restart_policy.hpp"
+#include "core/signal_names.hpp"
+
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cctype>
 #include <string_view>
 
+#include "core/healthcheck.hpp"
 #include "core/image_config.hpp"
 #include "core/pull.hpp"
 #include "net/etc_files.hpp"
@@ -116,6 +120,9 @@ CreatedContainer create_container(Image image, ContainerStore& containers, const
     fail("Invalid container name ({}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name);
   if (!name.empty() && name.front() == '/') name.erase(0, 1);
 
+  RestartPolicy restart = parse_restart_policy(o.restart);
+  if (!o.stop_signal.empty()) parse_signal(o.stop_signal);  // docker refuses a bad one at creation
+  Json healthcheck = healthcheck_config(image_cfg.value("Healthcheck", Json()), o.health);
   if (!o.workdir.empty() && o.workdir.front() != '/')
     fail("the working directory '{}' is invalid, it needs to be an absolute path", o.workdir);
   std::string id = ContainerStore::new_id();
@@ -190,7 +197,7 @@ CreatedContainer create_container(Image image, ContainerStore& containers, const
           {"WorkingDir", workdir},
           {"Entrypoint", cfg_entry},
           {"Labels", labels},
-          {"StopSignal", image_cfg.value("StopSignal", "")}}},
+          {"StopSignal", o.stop_signal.empty() ? image_cfg.value("StopSignal", "") : o.stop_signal}}},
         {"HostConfig",
          {{"Binds", binds.empty() ? Json(nullptr) : binds},
           {"NetworkMode", "none"},
@@ -200,9 +207,13 @@ CreatedContainer create_container(Image image, ContainerStore& containers, const
           {"Privileged", o.privileged},
           {"ReadonlyRootfs", o.read_only},
           {"SecurityOpt", o.security_opts.empty() ? Json(nullptr) : Json(o.security_opts)},
-          {"Tmpfs", tmpfs.empty() ? Json(nullptr) : tmpfs}}},
+          {"Tmpfs", tmpfs.empty() ? Json(nullptr) : tmpfs},
+          {"RestartPolicy", restart.to_json()},
+          {"Init", o.init}}},
         {"Mounts", mounts},
     };
+    if (o.stop_timeout) config["Config"]["StopTimeout"] = *o.stop_timeout;
+    if (!healthcheck.is_null()) config["Config"]["Healthcheck"] = healthcheck;
     // run --rm state dies with the container; only durable containers pay for fsync.
     write_file_atomic(dir + "/config.json", config.dump(), 0644, !o.remove);
     return CreatedContainer{id, std::move(config), std::move(image), std::move(lock)};

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/healthcheck.hpp"
 #include "core/pull.hpp"
 #include "core/store_paths.hpp"
 #include "core/transfer_progress.hpp"
@@ -33,6 +34,13 @@ struct RunOptions {
   std::vector<std::string> cap_add, cap_drop;
   std::vector<std::string> security_opts;
   std::vector<std::string> labels;
+  bool detach = false;           ///< -d
+  std::string restart;           ///< --restart no|always|unless-stopped|on-failure[:N]
+  std::string stop_signal;       ///< --stop-signal
+  std::optional<int> stop_timeout;  ///< --stop-timeout
+  bool init = false;             ///< --init
+  std::string cidfile;           ///< --cidfile
+  HealthFlags health;            ///< --health-cmd, --health-interval, ..., --no-healthcheck
   PullPolicy pull = PullPolicy::kMissing;     ///< --pull
   PullOptions pull_options;                   ///< --platform
   TransferObserver* pull_progress = nullptr;  ///< how an implicit pull reports (stderr)

@@ -151,6 +151,14 @@ void ContainerStore::save_state(const std::string& id, const ContainerState& sta
   write_file_atomic(dir(id) + "/state.json", state.to_record().dump(), 0644, durable);
 }
 
+void ContainerStore::update_state(const std::string& id, const std::function<void(ContainerState&)>& change,
+                                  bool durable) {
+  FileLock lock(dir(id) + "/state.lock", FileLock::Mode::kExclusive);
+  ContainerState state = load_state(id);
+  change(state);
+  save_state(id, state, durable);
+}
+
 ContainerState ContainerStore::load_state(const std::string& id) const {
   auto text = read_file_if_exists(dir(id) + "/state.json");
   if (!text) return ContainerState{};
@@ -162,10 +170,28 @@ ContainerState ContainerStore::live_state(const std::string& id) const {
   bool held = is_running(id);
   if (state.running() && !held) {
     // The holder died without recording the exit: its container died with it (PID 1 has
-    // PDEATHSIG), so it is over; the exit code of a kill is the best account of it.
-    state.status = "exited";
-    if (state.exit_code == 0) state.exit_code = 137;
-    if (state.error.empty()) state.error = "the tug process holding the container died";
+    // PDEATHSIG), so it is over; the exit code of a kill is the best account of it. The
+    // first reader to notice records it, so that FinishedAt (and "Exited ... ago") stays put;
+    // taking the container lock first means no starter is writing a new state meanwhile.
+    auto mark_dead = [](ContainerState& s) {
+      s.status = "exited";
+      if (s.exit_code == 0) s.exit_code = 137;
+      if (s.error.empty()) s.error = "the tug process holding the container died";
+      if (s.finished_at.empty() || s.finished_at.starts_with("0001-")) s.finished_at = now_rfc3339();
+      s.pid = 0;
+      s.monitor_pid = 0;
+    };
+    FileLock lock = FileLock::try_lock(lock_path(id), FileLock::Mode::kExclusive, false);
+    if (lock.held()) {
+      FileLock state_lock(dir(id) + "/state.lock", FileLock::Mode::kExclusive);
+      state = load_state(id);
+      if (state.running()) {
+        mark_dead(state);
+        write_file_atomic(dir(id) + "/state.json", state.to_record().dump(), 0644, false);
+      }
+    } else {
+      mark_dead(state);  // a starter holds it now: report what was, it records what comes
+    }
   }
   if (!held || !state.running()) state.pid = 0;
   return state;

@@ -3,6 +3,7 @@
 // name cannot both win). A container is running exactly while its lock is held.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -56,6 +57,10 @@ class ContainerStore {
   void save_config(const std::string& id, const Json& config);
   Json load_config(const std::string& id) const;
   void save_state(const std::string& id, const ContainerState& state, bool durable = true);
+  /// Read-modify-write of state.json under the container's state.lock, for writers that are
+  /// not the holder (pause, unpause, stop's "stopped by the user" mark) and the holder alike.
+  void update_state(const std::string& id, const std::function<void(ContainerState&)>& change,
+                    bool durable = true);
   ContainerState load_state(const std::string& id) const;
   /// load_state() checked against the lock: a state that says running while nobody holds the
   /// lock belonged to a monitor that died (killed, or the machine rebooted), and is reported as

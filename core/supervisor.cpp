@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <utility>
 
 #include "util/error.hpp"
 #include "util/fd.hpp"
@@ -77,7 +78,32 @@ void block_supervised_signals() {
   if (::sigprocmask(SIG_BLOCK, &set, nullptr) != 0) fail_errno("sigprocmask");
 }
 
-int supervise_foreground(pid_t child, int tty_master, bool forward_stdin) {
+TerminalShield TerminalShield::for_caller(bool interactive) {
+  TerminalShield shield;
+  auto make = [](UniqueFd& child_end, UniqueFd& relay_end, bool child_reads) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) fail_errno("pipe");
+    child_end.reset(child_reads ? fds[0] : fds[1]);
+    relay_end.reset(child_reads ? fds[1] : fds[0]);
+  };
+  if (interactive && ::isatty(STDIN_FILENO)) make(shield.stdin_child, shield.stdin_relay, true);
+  if (::isatty(STDOUT_FILENO)) make(shield.stdout_child, shield.stdout_relay, false);
+  if (::isatty(STDERR_FILENO)) make(shield.stderr_child, shield.stderr_relay, false);
+  return shield;
+}
+
+int TerminalShield::child_fd(int fd, int otherwise) const {
+  const UniqueFd& end = fd == STDIN_FILENO ? stdin_child : fd == STDOUT_FILENO ? stdout_child : stderr_child;
+  return end ? end.get() : otherwise;
+}
+
+void TerminalShield::close_child_ends() {
+  stdin_child.reset();
+  stdout_child.reset();
+  stderr_child.reset();
+}
+
+int supervise_foreground(pid_t child, int tty_master, bool forward_stdin, TerminalShield* shield) {
   sigset_t set = supervised_signals();
   UniqueFd sfd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
   if (!sfd) fail_errno("signalfd");
@@ -86,18 +112,25 @@ int supervise_foreground(pid_t child, int tty_master, bool forward_stdin) {
     sync_window_size(tty_master);
     ::fcntl(tty_master, F_SETFL, ::fcntl(tty_master, F_GETFL) | O_NONBLOCK);
   }
-  bool stdin_open = tty_master >= 0 && forward_stdin;
+  // Where our stdin goes: the pty, or the shield's pipe to a container without one.
+  int stdin_target = tty_master >= 0 ? tty_master : shield && shield->stdin_relay ? shield->stdin_relay.get() : -1;
+  bool stdin_open = forward_stdin && stdin_target >= 0;
+  int out_relay = shield && shield->stdout_relay ? shield->stdout_relay.get() : -1;
+  int err_relay = shield && shield->stderr_relay ? shield->stderr_relay.get() : -1;
+  for (int fd : {out_relay, err_relay})
+    if (fd >= 0) ::fcntl(fd, F_SETFL, O_NONBLOCK);
   int status = 0;
-  bool exited = false;
-  while (!exited) {
+  while (true) {
     // The child may already be gone before its SIGCHLD shows up in the signalfd.
     pid_t r = ::waitpid(child, &status, WNOHANG);
     if (r == child) break;
-    struct pollfd fds[3];
+    struct pollfd fds[5];
     nfds_t n = 0;
     fds[n++] = {sfd.get(), POLLIN, 0};
     if (tty_master >= 0) fds[n++] = {tty_master, POLLIN, 0};
     if (stdin_open) fds[n++] = {STDIN_FILENO, POLLIN, 0};
+    if (out_relay >= 0) fds[n++] = {out_relay, POLLIN, 0};
+    if (err_relay >= 0) fds[n++] = {err_relay, POLLIN, 0};
     if (::poll(fds, n, -1) < 0) {
       if (errno == EINTR) continue;
       fail_errno("poll");
@@ -116,24 +149,38 @@ int supervise_foreground(pid_t child, int tty_master, bool forward_stdin) {
     }
     for (nfds_t i = 1; i < n; ++i) {
       if (!fds[i].revents) continue;
-      if (fds[i].fd == tty_master) {
+      int fd = fds[i].fd;
+      if (fd == tty_master) {
         if (!copy_once(tty_master, STDOUT_FILENO) && (fds[i].revents & (POLLHUP | POLLERR))) {
           // The container's side closed; keep waiting for the exit status only.
           tty_master = -1;
         }
-      } else if (fds[i].fd == STDIN_FILENO) {
-        if (!copy_once(STDIN_FILENO, tty_master >= 0 ? tty_master : -1)) {
+      } else if (fd == STDIN_FILENO) {
+        if (!copy_once(STDIN_FILENO, stdin_target)) {
           stdin_open = false;
-          // End of input: send the terminal's EOF character as a user typing ^D would.
-          if (tty_master >= 0) (void)!::write(tty_master, "\x04", 1);
+          if (tty_master >= 0) {
+            // End of input: send the terminal's EOF character as a user typing ^D would.
+            (void)!::write(tty_master, "\x04", 1);
+          } else {
+            shield->stdin_relay.reset();  // the container reads end of file
+          }
+        }
+      } else if (fd == out_relay || fd == err_relay) {
+        if (!copy_once(fd, fd == out_relay ? STDOUT_FILENO : STDERR_FILENO)) {
+          if (fd == out_relay) out_relay = -1;
+          if (fd == err_relay) err_relay = -1;
         }
       }
     }
   }
-  if (tty_master >= 0) {
-    while (copy_once(tty_master, STDOUT_FILENO)) {
+  // What the container wrote before it exited; its other processes may keep the pipes open, so
+  // read what is there and do not wait for end of file.
+  for (auto [from, to] : {std::pair{tty_master, STDOUT_FILENO}, std::pair{out_relay, STDOUT_FILENO},
+                          std::pair{err_relay, STDERR_FILENO}}) {
+    if (from < 0) continue;
+    while (copy_once(from, to)) {
       struct pollfd p {
-        tty_master, POLLIN, 0
+        from, POLLIN, 0
       };
       if (::poll(&p, 1, 0) <= 0 || !(p.revents & POLLIN)) break;
     }

@@ -62,4 +62,29 @@ int64_t parse_rfc3339(const std::string& text) {
   return static_cast<int64_t>(timegm(&tm));
 }
 
+int64_t parse_rfc3339_ns(const std::string& text) {
+  int64_t seconds = parse_rfc3339(text);
+  if (seconds == 0) return 0;
+  int64_t nanos = 0;
+  size_t dot = text.find('.');
+  if (dot != std::string::npos) {
+    int digits = 0;
+    for (size_t i = dot + 1; i < text.size() && text[i] >= '0' && text[i] <= '9' && digits < 9; ++i, ++digits)
+      nanos = nanos * 10 + (text[i] - '0');
+    for (; digits < 9; ++digits) nanos *= 10;
+  }
+  return seconds * 1000000000 + nanos;
+}
+
+bool is_zero_time(const std::string& rfc3339) { return rfc3339.empty() || rfc3339.starts_with("0001-01-01"); }
+
+std::string go_local_time(int64_t unix_seconds) {
+  time_t t = static_cast<time_t>(unix_seconds);
+  struct tm tm {};
+  localtime_r(&t, &tm);
+  char buf[96];
+  size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S %z %Z", &tm);
+  return std::string(buf, n);
+}
+
 }  // namespace tug

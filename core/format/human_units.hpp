@@ -15,4 +15,14 @@ std::string human_duration(int64_t seconds);
 /// Parses an RFC 3339 UTC timestamp ("2024-01-02T03:04:05.123Z") to Unix seconds; 0 if bad.
 int64_t parse_rfc3339(const std::string& text);
 
+/// The same with the fraction: Unix nanoseconds; 0 if bad.
+int64_t parse_rfc3339_ns(const std::string& text);
+
+/// True for Go's zero time.Time as docker writes it ("0001-01-01T00:00:00Z"): "never".
+bool is_zero_time(const std::string& rfc3339);
+
+/// Go's time.Unix(seconds, 0).String() in the local zone: "2024-02-11 17:42:33 +0100 CET"
+/// (docker's CreatedAt column).
+std::string go_local_time(int64_t unix_seconds);
+
 }  // namespace tug

@@ -1,0 +1,215 @@
+// Commit: in a child inside the user namespace (the container's files belong to its ids), the
+// changes are packed into a gzip-compressed layer tar in the store's tmp dir, which then goes
+// through the same import as `tug import` (blob, extracted layer) before the config, manifest,
+// image record and tag are written, all under the store lock held shared, as imports hold it.
+#include "core/container_commit.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <optional>
+
+#include "core/container_changes.hpp"
+#include "core/container_fs_child.hpp"
+#include "core/container_lifecycle.hpp"
+#include "core/container_store.hpp"
+#include "core/image_archive.hpp"
+#include "core/image_config.hpp"
+#include "core/layer_import.hpp"
+#include "core/userns.hpp"
+#include "fs/compression.hpp"
+#include "fs/safe_path.hpp"
+#include "fs/tar_pack.hpp"
+#include "registry/reference.hpp"
+#include "util/error.hpp"
+#include "util/file_lock.hpp"
+
+namespace tug {
+
+namespace {
+
+// The image config fields a container's Config carries over (docker copies its whole
+// container.Config; the per-run ones like Hostname or Tty mean nothing in an image).
+constexpr const char* kImageConfigKeys[] = {
+    "User",       "ExposedPorts", "Env",        "Entrypoint",  "Cmd",     "Healthcheck", "Volumes",
+    "WorkingDir", "Labels",       "StopSignal", "StopTimeout", "OnBuild", "Shell"};
+
+bool is_unset(const Json& v) { return v.is_null() || ((v.is_object() || v.is_array()) && v.empty()); }
+
+/// The packed layer, removed unless the import took it over (it copies, so always removed).
+struct TempFile {
+  std::string path;
+  UniqueFd fd;
+  explicit TempFile(std::string p) : path(std::move(p)) {
+    // ".tmp-" names in the store's tmp dir are what clean_stale_temporaries() sweeps after a kill.
+    fd.reset(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    if (!fd) fail_errno("create {}", path);
+  }
+  ~TempFile() { ::unlink(path.c_str()); }
+};
+
+// A layer holding `changes` of the tree at `own_dir`: A and C entries as they are now, D entries
+// as whiteouts. Parents are resolved beneath the tree, so a running container's symlinks cannot
+// make us read outside it.
+void pack_changes(TarPacker& packer, const std::string& own_dir, const std::vector<Change>& changes) {
+  UniqueFd root(::open(own_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root) fail_errno("open {}", own_dir);
+  std::string cached_parent = "\x01";  // no path is this
+  UniqueFd parent_fd;
+  for (const auto& c : changes) {
+    std::string rel = c.path.substr(1);
+    if (c.kind == ChangeKind::kDelete) {
+      packer.add_whiteout(rel);
+      continue;
+    }
+    size_t slash = rel.rfind('/');
+    std::string parent = slash == std::string::npos ? "" : rel.substr(0, slash);
+    if (parent != cached_parent) {
+      parent_fd = open_beneath(root.get(), parent.empty() ? "." : parent, O_PATH | O_DIRECTORY | O_NOFOLLOW);
+      if (!parent_fd) fail_errno("open {}", parent.empty() ? "/" : "/" + parent);
+      cached_parent = parent;
+    }
+    packer.add(parent_fd.get(), slash == std::string::npos ? rel : rel.substr(slash + 1), rel);
+  }
+}
+
+std::vector<LayerDescriptor> parent_layers(const Image& parent) {
+  std::vector<LayerDescriptor> out;
+  for (const auto& l : parent.manifest.value("layers", Json::array()))
+    out.push_back({l.value("mediaType", ""), l.value("digest", ""), l.value("size", int64_t{0})});
+  return out;
+}
+
+// Unpauses on every path out of the commit, once the layer is taken or the commit failed.
+class PauseGuard {
+ public:
+  PauseGuard(const StorePaths& paths, const std::string& id, bool pause) : paths_(paths), id_(id) {
+    if (!pause || ContainerStore(paths).live_state(id).status != "running") return;
+    pause_container(paths, id);
+    paused_ = true;
+  }
+  ~PauseGuard() { release(); }
+  void release() {
+    if (!paused_) return;
+    paused_ = false;
+    try {
+      unpause_container(paths_, id_);
+    } catch (const Error&) {
+      // It stopped meanwhile: nothing to unpause.
+    }
+  }
+
+ private:
+  const StorePaths& paths_;
+  const std::string& id_;
+  bool paused_ = false;
+};
+
+}  // namespace
+
+Json commit_config_section(const Json& container_config, const std::vector<std::string>& changes) {
+  Json out = Json::object();
+  for (const char* key : kImageConfigKeys) {
+    auto it = container_config.find(key);
+    if (it == container_config.end() || is_unset(*it) || (it->is_string() && it->get<std::string>().empty()))
+      continue;
+    out[key] = *it;
+  }
+  // tug writes HOSTNAME (and TERM for a tty) into the container's Env where docker adds them at
+  // run time only; an image keeping them would override the next container's own.
+  if (out.contains("Env")) {
+    std::string hostname = "HOSTNAME=" + container_config.value("Hostname", "");
+    bool tty = container_config.value("Tty", false);
+    Json env = Json::array();
+    for (const auto& e : json_string_array(out["Env"]))
+      if (e != hostname && !(tty && e == "TERM=xterm")) env.push_back(e);
+    out["Env"] = env;
+  }
+  for (const auto& c : changes) apply_change(out, c);
+  return out;
+}
+
+Json commit_history_entry(const Json& container_config, const std::string& created,
+                          const CommitOptions& options, bool empty_layer) {
+  std::string created_by;
+  for (const auto& part : json_string_array(container_config.value("Cmd", Json()))) {
+    if (!created_by.empty()) created_by += ' ';
+    created_by += part;
+  }
+  Json entry = {{"created", created}};
+  if (!options.author.empty()) entry["author"] = options.author;
+  entry["created_by"] = created_by;
+  if (!options.message.empty()) entry["comment"] = options.message;
+  if (empty_layer) entry["empty_layer"] = true;
+  return entry;
+}
+
+std::string commit_container(const StorePaths& paths, const std::string& id, const CommitOptions& options) {
+  ContainerStore containers(paths);
+  Json container = containers.load_config(id);
+  Image parent = ImageStore(paths).resolve(container.value("Image", ""));
+  // Everything the user typed is checked before anything is paused or written.
+  std::vector<std::string> tags;
+  if (!options.reference.empty()) tags.push_back(parse_reference(options.reference).full());
+  Json section = commit_config_section(container["Config"], options.changes);
+  ContainerFiles files = container_files(paths, id);
+  IdMapping mapping = detect_id_mapping();
+
+  PauseGuard pause(paths, id, options.pause);
+  ChildTask child([&](ChildTask::Channel& channel) {
+    enter_user_namespace(mapping);
+    ImageStore store(paths);
+    clean_stale_temporaries(paths);
+    FileLock lock(paths.store_lock(), FileLock::Mode::kShared);
+    std::vector<Change> changes = compute_changes(files);
+
+    std::optional<ImportedLayer> layer;
+    if (!changes.empty()) {
+      TempFile packed(fmt::format("{}/.tmp-commit-{}", paths.tmp(), ::getpid()));
+      {
+        FdSink file(packed.fd.get(), packed.path);
+        GzipSink gzip(file);
+        TarPacker packer(gzip);
+        pack_changes(packer, files.own_dir, changes);
+        packer.finish();
+        gzip.finish();
+      }
+      channel.send(Json{{"packed", true}});
+      if (::lseek(packed.fd.get(), 0, SEEK_SET) != 0) fail_errno("seek {}", packed.path);
+      FdSource source(packed.fd.get(), packed.path);
+      auto warn = [](const std::string& line) { std::fprintf(stderr, "tug: warning: %s\n", line.c_str()); };
+      layer = import_layer(store, source, mapping.mode != IdMapping::Mode::kSingle, warn);
+    } else {
+      channel.send(Json{{"packed", true}});
+    }
+
+    std::string created = now_rfc3339();
+    Json config = parent.config;
+    for (const char* stale : {"container", "container_config", "docker_version", "comment"})
+      config.erase(stale);
+    config["created"] = created;
+    if (!options.author.empty()) config["author"] = options.author;
+    config["config"] = section;
+    if (!config.contains("rootfs") || !config["rootfs"].is_object())
+      config["rootfs"] = {{"type", "layers"}, {"diff_ids", Json::array()}};
+    if (layer) config["rootfs"]["diff_ids"].push_back(layer->diff_id);
+    if (!config.contains("history") || !config["history"].is_array()) config["history"] = Json::array();
+    config["history"].push_back(commit_history_entry(container["Config"], created, options, !layer));
+    std::string config_text = config.dump();
+    std::string config_digest = store.put_blob(config_text);
+
+    std::vector<LayerDescriptor> layers = parent_layers(parent);
+    if (layer) layers.push_back({layer->media_type, layer->blob_digest, layer->blob_size});
+    std::string manifest_digest =
+        store.put_blob(synthesize_manifest(config_digest, static_cast<int64_t>(config_text.size()), layers));
+    channel.send(Json{{"id", store.add_image(manifest_digest, tags).id}});
+  });
+  child.receive();  // the files are read: the container may go on
+  pause.release();
+  Json done = child.receive();
+  child.wait();
+  return done.value("id", "");
+}
+
+}  // namespace tug

@@ -1,0 +1,242 @@
+// The detached container's monitor. Single-threaded: one poll loop over a signalfd and PID 1's
+// output pipes; the lock taken at creation or start stays held (the container is "running")
+// until this process exits, and the kernel drops it if the process is killed, while PID 1's
+// PDEATHSIG takes the container down with it: nothing can outlive the monitor unnoticed.
+#include "core/container_monitor.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <optional>
+#include <thread>
+
+#include "core/container_process.hpp"
+#include "core/health_probe.hpp"
+#include "core/json_log.hpp"
+#include "core/restart_policy.hpp"
+#include "core/supervisor.hpp"
+#include "util/error.hpp"
+#include "util/file_util.hpp"
+
+namespace tug {
+
+namespace {
+
+/// Reads what `fd` holds now into the log; false at end of file.
+bool drain_into_log(int fd, LogStream stream, JsonLogWriter& log) {
+  char buf[16384];
+  while (true) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n > 0) {
+      log.write(stream, std::string_view(buf, static_cast<size_t>(n)));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    return n < 0;  // EAGAIN: open, nothing more for now; 0 or EIO (pty closed): the end
+  }
+}
+
+int exit_code_of(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 125;
+}
+
+/// Waits for PID 1 to exit while its output goes to the log; signals sent to the monitor
+/// (SIGTERM at shutdown, SIGINT, SIGHUP) go to PID 1, as a foreground `tug run` does.
+int supervise_detached(pid_t pid1, int out_fd, int err_fd, int tty_master, JsonLogWriter& log,
+                       HealthChecker* health) {
+  sigset_t set = supervised_signals();
+  UniqueFd sfd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+  if (!sfd) fail_errno("signalfd");
+  int status = 0;
+  while (true) {
+    // Reap every child (the janitor, finished id mappers) but return only for PID 1.
+    pid_t r;
+    bool done = false;
+    int child_status = 0;
+    while ((r = ::waitpid(-1, &child_status, WNOHANG)) > 0) {
+      if (r == pid1) {
+        status = child_status;
+        done = true;
+        break;
+      }
+      if (health) health->reaped(r, child_status);
+    }
+    if (done) break;
+    if (health) health->tick();
+    struct pollfd fds[5];
+    nfds_t n = 0;
+    fds[n++] = {sfd.get(), POLLIN, 0};
+    if (out_fd >= 0) fds[n++] = {out_fd, POLLIN, 0};
+    if (err_fd >= 0) fds[n++] = {err_fd, POLLIN, 0};
+    if (tty_master >= 0) fds[n++] = {tty_master, POLLIN, 0};
+    int probe_fd = health ? health->output_fd() : -1;
+    if (probe_fd >= 0) fds[n++] = {probe_fd, POLLIN, 0};
+    if (::poll(fds, n, health ? health->poll_timeout_ms() : -1) < 0) {
+      if (errno == EINTR) continue;
+      fail_errno("poll");
+    }
+    if (fds[0].revents & POLLIN) {
+      struct signalfd_siginfo info;
+      while (::read(sfd.get(), &info, sizeof info) == sizeof info) {
+        int sig = static_cast<int>(info.ssi_signo);
+        if (sig != SIGCHLD && sig != SIGWINCH) ::kill(pid1, sig);
+      }
+    }
+    for (nfds_t i = 1; i < n; ++i) {
+      if (!fds[i].revents) continue;
+      if (fds[i].fd == probe_fd) {
+        health->read_output();
+        continue;
+      }
+      LogStream stream = fds[i].fd == err_fd ? LogStream::kStderr : LogStream::kStdout;
+      if (!drain_into_log(fds[i].fd, stream, log) && fds[i].fd == tty_master) tty_master = -1;
+    }
+  }
+  // PID 1 is gone and its namespace with it: what is left in the pipes is all there is.
+  if (out_fd >= 0) drain_into_log(out_fd, LogStream::kStdout, log);
+  if (err_fd >= 0) drain_into_log(err_fd, LogStream::kStderr, log);
+  if (tty_master >= 0) drain_into_log(tty_master, LogStream::kStdout, log);
+  log.flush();
+  return exit_code_of(status);
+}
+
+struct Pipe {
+  UniqueFd read, write;
+  static Pipe make() {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) fail_errno("pipe");
+    return Pipe{UniqueFd(fds[0]), UniqueFd(fds[1])};
+  }
+};
+
+/// Tells the waiting command the container runs, then points the fd at /dev/null: the command
+/// sees end of file, and a later failure report goes nowhere instead of into a reused fd.
+void report_ready(int ready_fd) {
+  (void)!::write(ready_fd, "OK\n", 3);
+  int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  if (null >= 0) {
+    ::dup3(null, ready_fd, O_CLOEXEC);
+    ::close(null);
+  }
+}
+
+}  // namespace
+
+std::string stopped_by_user_mark(const std::string& container_dir) { return container_dir + "/stopped-by-user"; }
+
+int monitor_container(const StorePaths& paths, CreatedContainer& created, const IdMapping& mapping,
+                      PendingUserNamespace& userns, int ready_fd) {
+  ContainerStore containers(paths);
+  const std::string& id = created.id;
+  const std::string dir = containers.dir(id);
+  const Json& host_cfg = created.config["HostConfig"];
+  const Json& ccfg = created.config["Config"];
+  bool auto_remove = host_cfg.value("AutoRemove", false);
+  RestartPolicy policy = RestartPolicy::from_json(host_cfg.value("RestartPolicy", Json()));
+  bool tty = ccfg.value("Tty", false);
+
+  std::optional<BackgroundJanitor> janitor;
+  ContainerProcess process(paths, created, mapping);
+  process.prepare(userns, janitor, auto_remove);
+
+  UniqueFd log_fd(::open(json_log_path(dir, id).c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
+  if (!log_fd) fail_errno("open the container's log");
+  JsonLogWriter log(std::move(log_fd));
+
+  // PID 1's stdout and stderr are our fds 1 and 2 (write ends of the log pipes): it inherits
+  // them. We keep the write ends, so the pipes never report EOF; PID 1's exit says when to stop.
+  Pipe out = Pipe::make(), err = Pipe::make();
+  if (!tty) {
+    if (::dup2(out.write.get(), STDOUT_FILENO) < 0 || ::dup2(err.write.get(), STDERR_FILENO) < 0)
+      fail_errno("dup2");
+    for (int fd : {out.read.get(), err.read.get()}) ::fcntl(fd, F_SETFL, O_NONBLOCK);
+  }
+  // docker -d -i: stdin stays open (nothing writes to it yet), so a shell waits instead of
+  // reading end of file at once.
+  std::optional<Pipe> in;
+  if (ccfg.value("OpenStdin", false) && !tty) in = Pipe::make();
+
+  std::optional<HealthChecker> health;
+  if (auto settings = HealthSettings::from_config(ccfg.value("Healthcheck", Json())))
+    health.emplace(paths, id, std::move(*settings));
+
+  RestartBackoff backoff;
+  int code = 0;
+  bool first = true;
+  while (true) {
+    SpawnedPid1 pid1;
+    std::string started_at = now_rfc3339();
+    auto started = std::chrono::steady_clock::now();
+    try {
+      pid1 = process.spawn(ContainerStdio{.stdin_fd = in ? in->read.get() : -1, .tty = tty});
+    } catch (const Error& e) {
+      containers.update_state(id, [&](ContainerState& s) {
+        s.status = "exited";
+        s.pid = 0;
+        s.exit_code = e.exit_code();
+        s.error = e.what();
+        s.started_at = started_at;
+        s.finished_at = now_rfc3339();
+      });
+      if (first) throw;  // the caller reports it to `run -d` / `start`
+      code = e.exit_code();
+      break;
+    }
+    containers.update_state(id, [&](ContainerState& s) {
+      s.status = "running";
+      s.pid = pid1.pid;
+      s.monitor_pid = static_cast<int>(::getpid());
+      s.exit_code = 0;
+      s.error.clear();
+      s.started_at = started_at;
+      if (!first) s.restart_count++;
+    });
+    if (health) health->container_started();
+    if (first) report_ready(ready_fd);
+    first = false;
+    if (pid1.tty_master) ::fcntl(pid1.tty_master.get(), F_SETFL, O_NONBLOCK);
+
+    code = supervise_detached(pid1.pid, tty ? -1 : out.read.get(), tty ? -1 : err.read.get(),
+                              pid1.tty_master.get(), log, health ? &*health : nullptr);
+    if (health) health->container_exited();
+    auto ran = std::chrono::steady_clock::now() - started;
+    int restarts = containers.load_state(id).restart_count;
+    bool by_user = path_exists(stopped_by_user_mark(dir));
+    bool again = !auto_remove && should_restart(policy, code, restarts, by_user);
+    containers.update_state(id, [&](ContainerState& s) {
+      s.status = again ? "restarting" : "exited";
+      s.pid = 0;
+      s.exit_code = code;
+      s.finished_at = now_rfc3339();
+    });
+    if (!again) break;
+    // The back-off sleeps in slices, so that a `tug stop` meanwhile ends it at once.
+    auto until = std::chrono::steady_clock::now() + backoff.next(ran);
+    while (std::chrono::steady_clock::now() < until && !path_exists(stopped_by_user_mark(dir)))
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (path_exists(stopped_by_user_mark(dir))) {
+      containers.update_state(id, [](ContainerState& s) { s.status = "exited"; });
+      break;
+    }
+  }
+
+  if (auto_remove) {
+    ::umount2((dir + "/merged").c_str(), MNT_DETACH);
+    std::string trash = containers.retire(id, created.config.value("Name", ""));
+    if (janitor)
+      janitor->delete_later(trash);
+    else
+      remove_tree(trash);
+  }
+  return code;
+}
+
+}  // namespace tug
