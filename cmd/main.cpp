@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "cmd/cli.hpp"
+#include "util/process_title.hpp"
 #include "util/error.hpp"
 
 namespace {
@@ -29,6 +30,7 @@ std::string_view command_word(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  tug::remember_command_line(argc, argv);
   // A static glibc binary must not load NSS modules (systemd, sss...): it would crash.
   // Only "files" is ever consulted, and tug itself reads /etc/passwd directly.
   __nss_configure_lookup("passwd", "files");

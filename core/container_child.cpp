@@ -5,6 +5,8 @@
 // loaded last so it cannot block our own setup calls, and capabilities are dropped after the
 // user switch that needs them.
 #include "core/container_child.hpp"
+#include "core/container_init.hpp"
+#include "util/process_title.hpp"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -203,6 +205,33 @@ void start_child(const ExecPlan& plan) {
   ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
 }
 
+// --init: this process stays as the init (confined like the command: same user, capabilities
+// and seccomp filter) and the command runs as its child, in its own process group, which owns
+// the terminal when there is one. Returns in the child only.
+void start_command_under_init(const ExecPlan& plan) {
+  sigset_t all;
+  sigfillset(&all);
+  ::syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, nullptr, sizeof(unsigned long));
+  long pid = ::syscall(SYS_clone, SIGCHLD, nullptr, nullptr, nullptr, 0L);
+  if (pid < 0) die(plan, ChildStep::kInit, errno);
+  if (pid == 0) {
+    ::syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    ::syscall(SYS_setpgid, 0, 0);
+    if (plan.tty) {
+      pid_t self = static_cast<pid_t>(::syscall(SYS_getpid));
+      ::syscall(SYS_ioctl, 0, TIOCSPGRP, &self);
+    }
+    return;
+  }
+  // The init never execs, so close-on-exec never empties it: everything beyond stdio goes now.
+  // Our copy of the error pipe would keep tug waiting after the command started (the command's
+  // failure to exec reaches tug through its own copy), and a monitor's pipes to `run -d` would
+  // keep that waiting too.
+  ::syscall(SYS_close_range, 3U, ~0U, 0U);
+  rewrite_command_line("/sbin/tug-init", nullptr);
+  run_container_init(static_cast<pid_t>(pid));
+}
+
 // The process's own setup, in the container's mount namespace with "/" its root: session and
 // stdio, workdir, then privileges dropped in the order that lets each step still run.
 [[noreturn]] void confine_and_exec(const ExecPlan& plan) {
@@ -224,9 +253,10 @@ void start_child(const ExecPlan& plan) {
     die(plan, ChildStep::kNoNewPrivs, errno);
   if (plan.seccomp && ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, plan.seccomp) != 0)
     die(plan, ChildStep::kSeccomp, errno);
-  sigset_t all;
-  sigemptyset(&all);
-  ::syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, nullptr, sizeof(unsigned long));
+  if (plan.init) start_command_under_init(plan);
+  sigset_t none;
+  sigemptyset(&none);
+  ::syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, nullptr, sizeof(unsigned long));
   exec_command(plan);
 }
 

@@ -28,6 +28,7 @@ enum class ChildStep : int32_t {
   kNoNewPrivs,
   kSeccomp,
   kExec,
+  kInit,
 };
 
 /// What the child writes to error_fd when a step fails (exec success closes it silently).
@@ -69,6 +70,7 @@ struct ExecPlan {
   const char* path_env = nullptr;  ///< PATH used to find argv[0] when it has no '/'
   int error_fd = -1;
   bool die_with_parent = true;  ///< SIGKILL the container if the tug holding it dies
+  bool init = false;            ///< --init: stay as an init process and run the command as its child
 };
 
 /// Runs in the forked child (PID 1 of the new pid namespace); never returns.

@@ -144,6 +144,9 @@ std::string describe_exec_failure(const ChildFailure& f, const std::string& comm
     case ChildStep::kNoNewPrivs:
       what = fmt::format("set no_new_privs: {}", why);
       break;
+    case ChildStep::kInit:
+      what = fmt::format("start the command under the init: {}", why);
+      break;
     case ChildStep::kSeccomp:
       what = fmt::format("load seccomp filter: {}", why);
       break;

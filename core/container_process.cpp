@@ -112,6 +112,8 @@ std::string describe_child_failure(const ChildFailure& f, const std::string& com
       return fmt::format("set capabilities: {}", why);
     case ChildStep::kNoNewPrivs:
       return fmt::format("set no_new_privs: {}", why);
+    case ChildStep::kInit:
+      return fmt::format("start the command under the init: {}", why);
     case ChildStep::kSeccomp:
       return fmt::format("load seccomp filter: {}", why);
   }
@@ -264,6 +266,7 @@ SpawnedPid1 ContainerProcess::spawn(const ContainerStdio& stdio, bool die_with_p
   plan.path_env = path_env_.empty() ? nullptr : path_env_.c_str();
   plan.error_fd = err_write.get();
   plan.die_with_parent = die_with_parent;
+  plan.init = host_cfg.value("Init", false);
 
   block_supervised_signals();
   // clone(CLONE_NEWPID) rather than unshare + fork: a PID namespace whose init exited takes no

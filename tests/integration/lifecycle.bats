@@ -270,3 +270,23 @@ monitors() { pgrep -f -- "--root $TUG_TEST_ROOT .*run -d|--root $TUG_TEST_ROOT .
   run_tug -125 create --health-retries -1 busybox:test true
   assert_one_line_error "--health-retries cannot be negative"
 }
+
+@test "--init: PID 1 is tug's init, it forwards stop's SIGTERM to the command, reaps orphans and passes the exit code" {
+  run_tug run --rm --init busybox:test ps -o pid,args
+  assert_line "    1 /sbin/tug-init"
+  [[ ${lines[2]} =~ ^\ +2\ ps\ -o\ pid,args$ ]] || fail "the command is not PID 2: '${lines[2]}'"
+  # An orphan that exits is reaped by the init: no zombie is left.
+  run_tug run --rm --init busybox:test sh -c '(sleep 0.1 &); sleep 0.6; ps -o stat,args | grep -c "^Z" || true'
+  assert_output 0
+  run_tug -7 run --rm --init busybox:test sh -c 'exit 7'
+  run_tug -127 run --rm --init busybox:test /no/such/cmd
+  assert_error_first_line "no such file or directory"
+  # sleep as PID 1 ignores SIGTERM; under the init it gets it and dies at once.
+  run_tug run -d --name ini --init busybox:test sleep 1000
+  local start=$SECONDS
+  run_tug stop -t 10 ini
+  ((SECONDS - start < 5)) || fail "stop took $((SECONDS - start)) s: SIGTERM was not forwarded"
+  assert_equal "$(state_of ini ExitCode)" 143 "exit code after the forwarded SIGTERM"
+  assert_equal "$(tug inspect -f '{{.HostConfig.Init}}' ini)" true "HostConfig.Init"
+  run_tug rm ini
+}
