@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "cmd/cli.hpp"
+#include "core/container_attach.hpp"
 #include "core/container_detach.hpp"
 #include "core/container_lifecycle.hpp"
 #include "core/container_store.hpp"
@@ -56,6 +57,7 @@ void add_start(CLI::App* cmd, const GlobalOptions& globals) {
   cmd->add_option("container", f->names, "Containers to start")->required();
   cmd->callback([f, &globals] {
     if (f->attach && f->names.size() > 1) fail("you cannot start and attach multiple containers at once");
+    if (f->interactive) f->attach = true;  // docker: -i attaches the output too
     if (!f->attach) {
       for_each_container(globals, f->names, true,
                          [](const StorePaths& paths, const std::string& id) { start_container(paths, id); });
@@ -66,11 +68,9 @@ void add_start(CLI::App* cmd, const GlobalOptions& globals) {
     StorePaths paths = globals.paths();
     std::string id = ContainerStore(paths).resolve(f->names.front());
     LogReadOptions read;
-    read.follow = true;
     read.since = std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now());
     start_container(paths, id);
-    stream_container_logs(paths, id, read, STDOUT_FILENO, STDERR_FILENO);
-    g_command_exit_code = wait_container(paths, id);
+    g_command_exit_code = attach_container(paths, id, f->interactive, read);
   });
 }
 
@@ -138,10 +138,8 @@ void add_attach(CLI::App* cmd, const GlobalOptions& globals) {
     if (!ContainerStore(paths).live_state(id).running())
       fail("You cannot attach to a stopped container, start it first");
     LogReadOptions read;
-    read.follow = true;
     read.from_end = true;
-    stream_container_logs(paths, id, read, STDOUT_FILENO, STDERR_FILENO);
-    g_command_exit_code = wait_container(paths, id);
+    g_command_exit_code = attach_container(paths, id, !f->no_stdin, read);
   });
 }
 

@@ -17,12 +17,14 @@
 #include <thread>
 
 #include "core/container_process.hpp"
+#include "core/container_stdin.hpp"
 #include "core/health_probe.hpp"
 #include "core/json_log.hpp"
 #include "core/restart_policy.hpp"
 #include "core/supervisor.hpp"
 #include "util/error.hpp"
 #include "util/file_util.hpp"
+#include "util/memory_trim.hpp"
 
 namespace tug {
 
@@ -48,16 +50,32 @@ int exit_code_of(int status) {
   return 125;
 }
 
-/// Waits for PID 1 to exit while its output goes to the log; signals sent to the monitor
-/// (SIGTERM at shutdown, SIGINT, SIGHUP) go to PID 1, as a foreground `tug run` does.
-int supervise_detached(pid_t pid1, int out_fd, int err_fd, int tty_master, JsonLogWriter& log,
-                       HealthChecker* health) {
+/// PID 1's streams as the monitor holds them.
+struct DetachedIo {
+  int out_fd = -1, err_fd = -1;  ///< read ends of the output pipes (no tty)
+  int tty_master = -1;           ///< with -t
+  StdinFifo* stdin_fifo = nullptr;  ///< with -i: what attached clients send
+  UniqueFd* stdin_pipe = nullptr;   ///< with -i and no tty: write end of PID 1's stdin
+  bool stdin_once = false;          ///< StdinOnce: the first client's end of input is PID 1's
+};
+
+/// Waits for PID 1 to exit while its output goes to the log and attached input comes in;
+/// signals sent to the monitor (SIGTERM at shutdown, SIGINT, SIGHUP) go to PID 1, as a
+/// foreground `tug run` does.
+int supervise_detached(pid_t pid1, DetachedIo io, JsonLogWriter& log, HealthChecker* health) {
   sigset_t set = supervised_signals();
   UniqueFd sfd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
   if (!sfd) fail_errno("signalfd");
   int status = 0;
+  bool input_ended = false;
+  bool trimmed = false;  // once per run of PID 1: a restart touched the startup's pages again
+  auto stdin_target = [&io] {
+    if (io.tty_master >= 0) return io.tty_master;
+    return io.stdin_pipe && *io.stdin_pipe ? io.stdin_pipe->get() : -1;
+  };
+  enum Role { kSignals, kOut, kErr, kTty, kProbe, kFifo, kStdinWritable };
   while (true) {
-    // Reap every child (the janitor, finished id mappers) but return only for PID 1.
+    // Reap every child (the janitor, finished id mappers, health probes) but return only for PID 1.
     pid_t r;
     bool done = false;
     int child_status = 0;
@@ -71,39 +89,76 @@ int supervise_detached(pid_t pid1, int out_fd, int err_fd, int tty_master, JsonL
     }
     if (done) break;
     if (health) health->tick();
-    struct pollfd fds[5];
+    if (input_ended && io.stdin_fifo && !io.stdin_fifo->has_pending() && io.stdin_once) {
+      // The attached client's input ended: PID 1 reads end of file, as with `docker start -ai`.
+      if (io.tty_master >= 0)
+        (void)!::write(io.tty_master, "\x04", 1);
+      else if (io.stdin_pipe)
+        io.stdin_pipe->reset();
+      input_ended = false;
+    }
+    struct pollfd fds[7];
+    Role roles[7];
     nfds_t n = 0;
-    fds[n++] = {sfd.get(), POLLIN, 0};
-    if (out_fd >= 0) fds[n++] = {out_fd, POLLIN, 0};
-    if (err_fd >= 0) fds[n++] = {err_fd, POLLIN, 0};
-    if (tty_master >= 0) fds[n++] = {tty_master, POLLIN, 0};
-    int probe_fd = health ? health->output_fd() : -1;
-    if (probe_fd >= 0) fds[n++] = {probe_fd, POLLIN, 0};
+    auto watch = [&](int fd, short events, Role role) {
+      if (fd < 0) return;
+      fds[n] = {fd, events, 0};
+      roles[n++] = role;
+    };
+    watch(sfd.get(), POLLIN, kSignals);
+    watch(io.out_fd, POLLIN, kOut);
+    watch(io.err_fd, POLLIN, kErr);
+    watch(io.tty_master, POLLIN, kTty);
+    watch(health ? health->output_fd() : -1, POLLIN, kProbe);
+    if (io.stdin_fifo) {
+      if (io.stdin_fifo->wants_input()) watch(io.stdin_fifo->fd(), POLLIN, kFifo);
+      if (io.stdin_fifo->has_pending()) watch(stdin_target(), POLLOUT, kStdinWritable);
+    }
+    if (!trimmed) {
+      // From here on we mostly wait: give back the startup's pages (see memory_trim), at the
+      // last moment, so that only what the loop itself runs comes back.
+      trim_resident_memory();
+      trimmed = true;
+    }
     if (::poll(fds, n, health ? health->poll_timeout_ms() : -1) < 0) {
       if (errno == EINTR) continue;
       fail_errno("poll");
     }
-    if (fds[0].revents & POLLIN) {
-      struct signalfd_siginfo info;
-      while (::read(sfd.get(), &info, sizeof info) == sizeof info) {
-        int sig = static_cast<int>(info.ssi_signo);
-        if (sig != SIGCHLD && sig != SIGWINCH) ::kill(pid1, sig);
-      }
-    }
-    for (nfds_t i = 1; i < n; ++i) {
+    for (nfds_t i = 0; i < n; ++i) {
       if (!fds[i].revents) continue;
-      if (fds[i].fd == probe_fd) {
-        health->read_output();
-        continue;
+      switch (roles[i]) {
+        case kSignals: {
+          struct signalfd_siginfo info;
+          while (::read(sfd.get(), &info, sizeof info) == sizeof info) {
+            int sig = static_cast<int>(info.ssi_signo);
+            if (sig != SIGCHLD && sig != SIGWINCH) ::kill(pid1, sig);
+          }
+          break;
+        }
+        case kOut:
+        case kErr:
+          drain_into_log(fds[i].fd, roles[i] == kErr ? LogStream::kStderr : LogStream::kStdout, log);
+          break;
+        case kTty:
+          if (!drain_into_log(io.tty_master, LogStream::kStdout, log)) io.tty_master = -1;
+          break;
+        case kProbe:
+          health->read_output();
+          break;
+        case kFifo:
+          if (!io.stdin_fifo->read_input()) input_ended = true;
+          io.stdin_fifo->flush(stdin_target());
+          break;
+        case kStdinWritable:
+          io.stdin_fifo->flush(stdin_target());
+          break;
       }
-      LogStream stream = fds[i].fd == err_fd ? LogStream::kStderr : LogStream::kStdout;
-      if (!drain_into_log(fds[i].fd, stream, log) && fds[i].fd == tty_master) tty_master = -1;
     }
   }
   // PID 1 is gone and its namespace with it: what is left in the pipes is all there is.
-  if (out_fd >= 0) drain_into_log(out_fd, LogStream::kStdout, log);
-  if (err_fd >= 0) drain_into_log(err_fd, LogStream::kStderr, log);
-  if (tty_master >= 0) drain_into_log(tty_master, LogStream::kStdout, log);
+  if (io.out_fd >= 0) drain_into_log(io.out_fd, LogStream::kStdout, log);
+  if (io.err_fd >= 0) drain_into_log(io.err_fd, LogStream::kStderr, log);
+  if (io.tty_master >= 0) drain_into_log(io.tty_master, LogStream::kStdout, log);
   log.flush();
   return exit_code_of(status);
 }
@@ -162,7 +217,14 @@ int monitor_container(const StorePaths& paths, CreatedContainer& created, const 
   // docker -d -i: stdin stays open (nothing writes to it yet), so a shell waits instead of
   // reading end of file at once.
   std::optional<Pipe> in;
-  if (ccfg.value("OpenStdin", false) && !tty) in = Pipe::make();
+  std::optional<StdinFifo> stdin_fifo;
+  if (ccfg.value("OpenStdin", false)) {
+    if (!tty) {
+      in = Pipe::make();
+      ::fcntl(in->write.get(), F_SETFL, O_NONBLOCK);
+    }
+    stdin_fifo.emplace(container_stdin_path(dir));
+  }
 
   std::optional<HealthChecker> health;
   if (auto settings = HealthSettings::from_config(ccfg.value("Healthcheck", Json())))
@@ -200,12 +262,23 @@ int monitor_container(const StorePaths& paths, CreatedContainer& created, const 
       if (!first) s.restart_count++;
     });
     if (health) health->container_started();
-    if (first) report_ready(ready_fd);
+    if (first) {
+      report_ready(ready_fd);
+      // A container that is not --rm has nothing for the janitor to delete: let it finish
+      // its collection and go, rather than idle beside us for the container's whole life.
+      // (With --rm we delete the files ourselves at the end: we are in the user namespace.)
+      janitor.reset();
+    }
     first = false;
     if (pid1.tty_master) ::fcntl(pid1.tty_master.get(), F_SETFL, O_NONBLOCK);
 
-    code = supervise_detached(pid1.pid, tty ? -1 : out.read.get(), tty ? -1 : err.read.get(),
-                              pid1.tty_master.get(), log, health ? &*health : nullptr);
+    DetachedIo io{.out_fd = tty ? -1 : out.read.get(),
+                  .err_fd = tty ? -1 : err.read.get(),
+                  .tty_master = pid1.tty_master.get(),
+                  .stdin_fifo = stdin_fifo ? &*stdin_fifo : nullptr,
+                  .stdin_pipe = in ? &in->write : nullptr,
+                  .stdin_once = ccfg.value("StdinOnce", false)};
+    code = supervise_detached(pid1.pid, io, log, health ? &*health : nullptr);
     if (health) health->container_exited();
     auto ran = std::chrono::steady_clock::now() - started;
     int restarts = containers.load_state(id).restart_count;

@@ -1,5 +1,6 @@
 // `tug run` in the foreground: create the container, prepare it in this process
 // (container_process.cpp), spawn PID 1 and supervise it until it exits, with our own stdio.
+#include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <unistd.h>
@@ -7,6 +8,7 @@
 #include <optional>
 
 #include "core/container_process.hpp"
+#include "core/json_log.hpp"
 #include "core/supervisor.hpp"
 #include "util/error.hpp"
 #include "util/file_util.hpp"
@@ -54,10 +56,21 @@ int run_container(const StorePaths& paths, const RunOptions& options) {
 
   ContainerState state;
   state.monitor_pid = static_cast<int>(::getpid());
+  // docker logs works for containers run in the foreground too, so their output goes through
+  // us into the json-file log. A --rm container's log would be deleted with it: it keeps the
+  // direct path (the container writes straight to our stdout), which is what start latency
+  // and throughput are measured on.
+  std::optional<JsonLogWriter> log;
+  if (!remove) {
+    UniqueFd log_fd(::open(json_log_path(containers.dir(id), id).c_str(),
+                           O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
+    if (!log_fd) fail_errno("open the container's log");
+    log.emplace(std::move(log_fd));
+  }
   SpawnedPid1 pid1;
   TerminalShield shield;
   try {
-    if (!options.tty) shield = TerminalShield::for_caller(options.interactive);
+    if (!options.tty) shield = TerminalShield::for_caller(options.interactive, log.has_value());
     ContainerStdio stdio{.stdin_fd = shield.child_fd(STDIN_FILENO, options.interactive ? STDIN_FILENO : -1),
                          .stdout_fd = shield.child_fd(STDOUT_FILENO, -1),
                          .stderr_fd = shield.child_fd(STDERR_FILENO, -1),
@@ -83,7 +96,8 @@ int run_container(const StorePaths& paths, const RunOptions& options) {
   containers.save_state(id, state, !remove);
 
   shield.close_child_ends();
-  int code = supervise_foreground(pid1.pid, pid1.tty_master.get(), options.interactive, &shield);
+  int code = supervise_foreground(pid1.pid, pid1.tty_master.get(), options.interactive, &shield,
+                                  log ? &*log : nullptr);
   state.status = "exited";
   state.exit_code = code;
   state.pid = 0;

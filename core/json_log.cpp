@@ -603,7 +603,9 @@ void stream_container_logs(const StorePaths& paths, const std::string& id, const
   if (::fstat(fd.get(), &st) < 0) fail_errno("stat {}", path);
   const int64_t end = st.st_size;
   int64_t offset = 0;
-  if (options.from_end)
+  if (options.start_offset)
+    offset = std::min(*options.start_offset, end);
+  else if (options.from_end)
     offset = tail_start_offset(fd.get(), end, 0);
   else if (options.tail >= 0)
     offset = tail_start_offset(fd.get(), end, options.tail);

@@ -74,6 +74,7 @@ struct LogReadOptions {
   bool timestamps = false;  ///< prefix each line with its time, as `docker logs -t`
   bool details = false;     ///< `docker logs --details`: the entry's attributes (none) and a space
   bool from_end = false;    ///< start at the current end of the file (attach: only new output)
+  std::optional<int64_t> start_offset;  ///< start at this byte offset (the size when attach began)
 };
 
 /// Writes container `id`'s log to out_fd (stdout entries) and err_fd (stderr entries) in file

@@ -41,10 +41,13 @@ class RawTerminal {
   bool active_ = false;
 };
 
-bool copy_once(int from, int to) {
+/// One read from `from` written whole to `to` (and to the log when given). False at end of
+/// file or on an error; true when it copied or there was nothing to read yet.
+bool copy_once(int from, int to, JsonLogWriter* log = nullptr, LogStream stream = LogStream::kStdout) {
   char buf[16384];
   ssize_t n = ::read(from, buf, sizeof buf);
   if (n <= 0) return n < 0 && (errno == EAGAIN || errno == EINTR);
+  if (log) log->write(stream, std::string_view(buf, static_cast<size_t>(n)));
   for (ssize_t done = 0; done < n;) {
     ssize_t w = ::write(to, buf + done, static_cast<size_t>(n - done));
     if (w < 0) {
@@ -78,7 +81,7 @@ void block_supervised_signals() {
   if (::sigprocmask(SIG_BLOCK, &set, nullptr) != 0) fail_errno("sigprocmask");
 }
 
-TerminalShield TerminalShield::for_caller(bool interactive) {
+TerminalShield TerminalShield::for_caller(bool interactive, bool capture_output) {
   TerminalShield shield;
   auto make = [](UniqueFd& child_end, UniqueFd& relay_end, bool child_reads) {
     int fds[2];
@@ -87,8 +90,8 @@ TerminalShield TerminalShield::for_caller(bool interactive) {
     relay_end.reset(child_reads ? fds[1] : fds[0]);
   };
   if (interactive && ::isatty(STDIN_FILENO)) make(shield.stdin_child, shield.stdin_relay, true);
-  if (::isatty(STDOUT_FILENO)) make(shield.stdout_child, shield.stdout_relay, false);
-  if (::isatty(STDERR_FILENO)) make(shield.stderr_child, shield.stderr_relay, false);
+  if (capture_output || ::isatty(STDOUT_FILENO)) make(shield.stdout_child, shield.stdout_relay, false);
+  if (capture_output || ::isatty(STDERR_FILENO)) make(shield.stderr_child, shield.stderr_relay, false);
   return shield;
 }
 
@@ -103,7 +106,8 @@ void TerminalShield::close_child_ends() {
   stderr_child.reset();
 }
 
-int supervise_foreground(pid_t child, int tty_master, bool forward_stdin, TerminalShield* shield) {
+int supervise_foreground(pid_t child, int tty_master, bool forward_stdin, TerminalShield* shield,
+                         JsonLogWriter* log) {
   sigset_t set = supervised_signals();
   UniqueFd sfd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
   if (!sfd) fail_errno("signalfd");
@@ -151,7 +155,7 @@ int supervise_foreground(pid_t child, int tty_master, bool forward_stdin, Termin
       if (!fds[i].revents) continue;
       int fd = fds[i].fd;
       if (fd == tty_master) {
-        if (!copy_once(tty_master, STDOUT_FILENO) && (fds[i].revents & (POLLHUP | POLLERR))) {
+        if (!copy_once(tty_master, STDOUT_FILENO, log) && (fds[i].revents & (POLLHUP | POLLERR))) {
           // The container's side closed; keep waiting for the exit status only.
           tty_master = -1;
         }
@@ -166,7 +170,8 @@ int supervise_foreground(pid_t child, int tty_master, bool forward_stdin, Termin
           }
         }
       } else if (fd == out_relay || fd == err_relay) {
-        if (!copy_once(fd, fd == out_relay ? STDOUT_FILENO : STDERR_FILENO)) {
+        bool out = fd == out_relay;
+        if (!copy_once(fd, out ? STDOUT_FILENO : STDERR_FILENO, log, out ? LogStream::kStdout : LogStream::kStderr)) {
           if (fd == out_relay) out_relay = -1;
           if (fd == err_relay) err_relay = -1;
         }
@@ -178,13 +183,15 @@ int supervise_foreground(pid_t child, int tty_master, bool forward_stdin, Termin
   for (auto [from, to] : {std::pair{tty_master, STDOUT_FILENO}, std::pair{out_relay, STDOUT_FILENO},
                           std::pair{err_relay, STDERR_FILENO}}) {
     if (from < 0) continue;
-    while (copy_once(from, to)) {
+    LogStream stream = to == STDERR_FILENO ? LogStream::kStderr : LogStream::kStdout;
+    while (copy_once(from, to, log, stream)) {
       struct pollfd p {
         from, POLLIN, 0
       };
       if (::poll(&p, 1, 0) <= 0 || !(p.revents & POLLIN)) break;
     }
   }
+  if (log) log->flush();
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return 125;

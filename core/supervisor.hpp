@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/types.h>
 
+#include "core/json_log.hpp"
 #include "util/fd.hpp"
 
 namespace tug {
@@ -25,8 +26,9 @@ struct TerminalShield {
   UniqueFd stdout_child, stdout_relay;  ///< the container writes *_child; we copy the relay out
   UniqueFd stderr_child, stderr_relay;
 
-  /// Pipes for those of our fds 0, 1, 2 that are terminals (stdin only when `interactive`).
-  static TerminalShield for_caller(bool interactive);
+  /// Pipes for those of our fds 0, 1, 2 that are terminals (stdin only when `interactive`);
+  /// with `capture_output`, for stdout and stderr whatever they are (to log what goes through).
+  static TerminalShield for_caller(bool interactive, bool capture_output = false);
   /// The fd the container gets for stream `fd` (0, 1, 2): the pipe's end, or `otherwise`.
   int child_fd(int fd, int otherwise) const;
   /// After the container process started: our copies of its ends go.
@@ -35,7 +37,9 @@ struct TerminalShield {
 
 /// Runs until `child` exits; returns its exit code, or 128+N when killed by signal N.
 /// `tty_master` >= 0 enables the terminal proxy; `forward_stdin` copies our stdin into it (or
-/// into the shield's stdin pipe); `shield`'s output pipes are copied to our stdout and stderr.
-int supervise_foreground(pid_t child, int tty_master, bool forward_stdin, TerminalShield* shield = nullptr);
+/// into the shield's stdin pipe); `shield`'s output pipes are copied to our stdout and stderr,
+/// and what the container prints (pipes or pty) into `log` when given.
+int supervise_foreground(pid_t child, int tty_master, bool forward_stdin, TerminalShield* shield = nullptr,
+                         JsonLogWriter* log = nullptr);
 
 }  // namespace tug

@@ -219,3 +219,19 @@ for line in open(sys.argv[1]):
   run_tug_fails logs no-such-container
   assert_one_line_error "No such container: no-such-container"
 }
+
+@test "a container run in the foreground is logged too, and still prints to our stdout and stderr" {
+  run_tug run --name fg busybox:test sh -c 'echo out1; echo err1 >&2; echo out2'
+  assert_output $'out1\nout2'
+  assert_equal "$stderr" "err1" "stderr"
+  capture tug logs fg
+  check_status 0
+  assert_output $'out1\nout2'
+  assert_equal "$stderr" "err1" "logs stderr"
+  # -t: the pty's output is logged as docker logs it (with the pty's \r\n).
+  capture script -qec "$TUG --root $TUG_TEST_ROOT --runroot $TUG_TEST_RUNROOT run -t --name fgt busybox:test echo tty-line" /dev/null
+  check_status 0
+  run_tug logs fgt
+  assert_output $'tty-line\r'
+  run_tug rm fg fgt
+}
