@@ -37,46 +37,15 @@ for tool in hyperfine python3 ps; do
 done
 
 # --- tug binary ---------------------------------------------------------------------------------
-tug=${TUG:-}
-if [[ -z $tug && -x $repo/build/tug ]]; then
-  tug=$repo/build/tug
-elif [[ -z $tug ]]; then
-  say "no tug binary found: building $repo/build-bench"
-  make -C "$repo" BUILD_DIR=build-bench >&2
-  tug=$repo/build-bench/tug
-fi
-[[ -x $tug ]] || die "tug binary $tug is not executable"
-tug=$(readlink -f "$tug")
+# shellcheck source=bench/lib.sh
+source "$repo/bench/lib.sh"
+bench_find_tug
 
 # --- who runs the containers ----------------------------------------------------------------------
-# As root, runuser switches to the user once around hyperfine or a loop, never inside a timing.
-if [[ $(id -u) -eq 0 ]]; then
-  user=${BENCH_USER:-tugtest}
-  id "$user" >/dev/null 2>&1 || die "user $user does not exist (make users creates tugtest)"
-  as_user_cmd=(runuser -u "$user" --)
-else
-  user=$(id -un)
-  as_user_cmd=()
-fi
-as_user() { "${as_user_cmd[@]}" "$@"; }
-home=$(getent passwd "$user" | cut -d: -f6)
+bench_select_user
 
-# --- cgroups (as in start_latency.sh) ---------------------------------------------------------------
-# crun under podman refuses a hybrid cgroup host whose v2 hierarchy has a controller enabled. As
-# root, podman runs in a private mount namespace without /sys/fs/cgroup/unified; the host's mounts
-# are not touched. tug needs no such help.
-cgroup_fix=()
-cgroup_note=""
-if [[ $(stat -fc %T /sys/fs/cgroup 2>/dev/null) == tmpfs ]] &&
-  controllers=$(cat /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null) && [[ -n $controllers ]]; then
-  if [[ $(id -u) -eq 0 ]]; then
-    cgroup_fix=(unshare -m --propagation private bash -c
-      'umount /sys/fs/cgroup/unified && mount --make-rshared / && exec "$@"' cgroup-fix)
-    cgroup_note="hybrid cgroups with v2 controllers (${controllers//$'\n'/ }): podman runs in a private mount namespace without /sys/fs/cgroup/unified"
-  else
-    cgroup_note="hybrid cgroups with v2 controllers (${controllers//$'\n'/ }): podman refuses them; run as root to measure it"
-  fi
-fi
+# --- cgroups (see bench/lib.sh); tug needs no such help -------------------------------------------
+bench_cgroup_fix "podman"
 
 # --- scratch space and cleanup ------------------------------------------------------------------------
 # Short names: podman's runroot path must stay under ~50 characters.

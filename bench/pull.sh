@@ -30,28 +30,11 @@ for tool in python3 curl skopeo docker-registry gunzip tar; do
 done
 /usr/bin/time --version 2>&1 | grep -q GNU || die "GNU time is required at /usr/bin/time (apt-get install time)"
 
-tug=${TUG:-}
-if [[ -z $tug && -x $repo/build/tug ]]; then
-  tug=$repo/build/tug
-elif [[ -z $tug ]]; then
-  say "no tug binary found: building $repo/build-bench"
-  make -C "$repo" BUILD_DIR=build-bench >&2
-  tug=$repo/build-bench/tug
-fi
-[[ -x $tug ]] || die "tug binary $tug is not executable"
-tug=$(readlink -f "$tug")
-
+# shellcheck source=bench/lib.sh
+source "$repo/bench/lib.sh"
+bench_find_tug
 # As root, runuser switches to the user outside /usr/bin/time: the switch is never timed.
-if [[ $(id -u) -eq 0 ]]; then
-  user=${BENCH_USER:-tugtest}
-  id "$user" >/dev/null 2>&1 || die "user $user does not exist (make users creates tugtest)"
-  as_user_cmd=(runuser -u "$user" --)
-else
-  user=$(id -un)
-  as_user_cmd=()
-fi
-as_user() { "${as_user_cmd[@]}" "$@"; }
-home=$(getent passwd "$user" | cut -d: -f6)
+bench_select_user
 
 # ext4 without a journal skips inodes freed in the last 1-6 minutes when it allocates new ones, one
 # by one: creating files right after a large delete costs several times more system time.

@@ -31,54 +31,16 @@ for tool in hyperfine python3 strip; do
 done
 
 # --- tug binary ---------------------------------------------------------------------------------
-tug=${TUG:-}
-if [[ -z $tug ]]; then
-  if [[ -x $repo/build/tug ]]; then
-    tug=$repo/build/tug
-  else
-    say "no tug binary found: building $repo/build-bench"
-    make -C "$repo" BUILD_DIR=build-bench >&2
-    tug=$repo/build-bench/tug
-  fi
-fi
-[[ -x $tug ]] || die "tug binary $tug is not executable"
-tug=$(readlink -f "$tug")
+# shellcheck source=bench/lib.sh
+source "$repo/bench/lib.sh"
+bench_find_tug
 
 # --- who runs the containers ----------------------------------------------------------------------
-# Every engine is measured rootless, as the same unprivileged user. As root, runuser switches to it
-# once around hyperfine, so the switch itself is never inside a timed command.
-if [[ $(id -u) -eq 0 ]]; then
-  user=${BENCH_USER:-tugtest}
-  id "$user" >/dev/null 2>&1 || die "user $user does not exist (make users creates tugtest)"
-  as_user_cmd=(runuser -u "$user" --)
-else
-  user=$(id -un)
-  as_user_cmd=()
-fi
-# An array, not only a function: it also has to work after cgroup_fix's exec (a new process).
-as_user() { "${as_user_cmd[@]}" "$@"; }
-uid=$(id -u "$user")
-home=$(getent passwd "$user" | cut -d: -f6)
+bench_select_user
 grep -q "^$user:" /etc/subuid 2>/dev/null || say "note: $user has no /etc/subuid range; podman will fail"
 
-# --- cgroups ----------------------------------------------------------------------------------------
-# crun (alone and under podman) refuses to start anything on a hybrid cgroup host whose v2 hierarchy
-# has a controller enabled ("cgroups in hybrid mode not supported"). As root we can hide
-# /sys/fs/cgroup/unified inside a private mount namespace: crun then sees plain cgroup v1, cannot
-# create a cgroup rootless and goes on without one, as it does on any v1 host. The umount stays in
-# that namespace (propagation private before anything changes), so the host is untouched.
-cgroup_fix=()
-cgroup_note=""
-if [[ $(stat -fc %T /sys/fs/cgroup 2>/dev/null) == tmpfs ]] &&
-  controllers=$(cat /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null) && [[ -n $controllers ]]; then
-  if [[ $(id -u) -eq 0 ]]; then
-    cgroup_fix=(unshare -m --propagation private bash -c
-      'umount /sys/fs/cgroup/unified && mount --make-rshared / && exec "$@"' cgroup-fix)
-    cgroup_note="hybrid cgroups with v2 controllers (${controllers//$'\n'/ }): crun and podman run in a private mount namespace without /sys/fs/cgroup/unified"
-  else
-    cgroup_note="hybrid cgroups with v2 controllers (${controllers//$'\n'/ }): crun and podman refuse them; run as root to measure them"
-  fi
-fi
+# --- cgroups ---------------------------------------------------------------------------------------
+bench_cgroup_fix "crun and podman"
 
 # --- scratch space --------------------------------------------------------------------------------
 work=$(mktemp -d /tmp/tug-bench.XXXXXX)

@@ -5,9 +5,9 @@
 
 namespace tug {
 
-/// Unmaps, from this process only, the resident pages of tug's read-only segments (code and
-/// constants: they come back from the page cache if used again) and returns free heap to the
-/// kernel. Writable segments are left alone: their pages may hold what was written at startup.
+/// Unmaps, from this process only, the resident pages of tug's program that still hold the
+/// file's content (code, constants, data never written: they come back from the page cache if
+/// used again) and returns free heap to the kernel. Pages written since startup are kept.
 void trim_resident_memory();
 
 }  // namespace tug
