@@ -52,6 +52,9 @@ void add_container_flags(CLI::App* cmd, ContainerFlags& f) {
   cmd->add_option("--cap-drop", o.cap_drop, "Drop Linux capabilities")->allow_extra_args(false);
   cmd->add_option("--security-opt", o.security_opts, "Security Options")->allow_extra_args(false);
   cmd->add_option("-l,--label", o.labels, "Set meta data on a container")->allow_extra_args(false);
+  cmd->add_option("-p,--publish", o.publish, "Publish a container's port(s) to the host")->allow_extra_args(false);
+  cmd->add_flag("-P,--publish-all", o.publish_all, "Publish all exposed ports to random ports");
+  cmd->add_option("--expose", o.expose, "Expose a port or a range of ports")->allow_extra_args(false);
   cmd->add_option("--pull", f.pull, "Pull image before running (\"always\", \"missing\", \"never\")");
   cmd->add_option("--platform", f.platform, "Set platform if server is multi-platform capable");
   cmd->add_option("--restart", o.restart, "Restart policy to apply when a container exits");

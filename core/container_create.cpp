@@ -16,6 +16,7 @@
 #include "core/image_config.hpp"
 #include "core/pull.hpp"
 #include "net/etc_files.hpp"
+#include "net/port_spec.hpp"
 #include "registry/reference.hpp"
 #include "util/error.hpp"
 #include "util/file_util.hpp"
@@ -123,6 +124,19 @@ CreatedContainer create_container(Image image, ContainerStore& containers, const
   RestartPolicy restart = parse_restart_policy(o.restart);
   if (!o.stop_signal.empty()) parse_signal(o.stop_signal);  // docker refuses a bad one at creation
   Json healthcheck = healthcheck_config(image_cfg.value("Healthcheck", Json()), o.health);
+  std::vector<PortMapping> port_mappings;
+  for (const auto& spec : o.publish) {
+    try {
+      for (auto& m : parse_port_spec(spec)) port_mappings.push_back(std::move(m));
+    } catch (const Error& e) {
+      fail("invalid argument \"{}\" for \"-p, --publish\" flag: {}", spec, e.what());
+    }
+  }
+  Json exposed_ports = image_cfg.value("ExposedPorts", Json::object());
+  if (!exposed_ports.is_object()) exposed_ports = Json::object();
+  for (const auto& spec : o.expose)
+    for (const auto& key : parse_exposed_ports(spec)) exposed_ports[key] = Json::object();
+  for (const auto& m : port_mappings) exposed_ports[m.key()] = Json::object();
   if (!o.workdir.empty() && o.workdir.front() != '/')
     fail("the working directory '{}' is invalid, it needs to be an absolute path", o.workdir);
   std::string id = ContainerStore::new_id();
@@ -186,7 +200,7 @@ CreatedContainer create_container(Image image, ContainerStore& containers, const
           {"AttachStdin", o.interactive && !o.detach},
           {"AttachStdout", !o.detach},
           {"AttachStderr", !o.detach},
-          {"ExposedPorts", image_cfg.value("ExposedPorts", Json::object())},
+          {"ExposedPorts", exposed_ports},
           {"Tty", o.tty},
           {"OpenStdin", o.interactive},
           {"StdinOnce", o.interactive && !o.detach},
@@ -201,6 +215,8 @@ CreatedContainer create_container(Image image, ContainerStore& containers, const
         {"HostConfig",
          {{"Binds", binds.empty() ? Json(nullptr) : binds},
           {"NetworkMode", "none"},
+          {"PortBindings", port_bindings_json(port_mappings)},
+          {"PublishAllPorts", o.publish_all},
           {"AutoRemove", o.remove},
           {"CapAdd", o.cap_add.empty() ? Json(nullptr) : Json(o.cap_add)},
           {"CapDrop", o.cap_drop.empty() ? Json(nullptr) : Json(o.cap_drop)},

@@ -151,6 +151,12 @@ void ContainerProcess::prepare(PendingUserNamespace& userns, std::optional<Backg
   seccomp_prog_.len = static_cast<unsigned short>(seccomp_.filter.size());
   seccomp_prog_.filter = seccomp_.filter.data();
 
+  // Published ports are bound while we are still in the host's network namespace: a port
+  // in use fails the start here, before anything runs.
+  published_ = bind_published_ports(
+      published_mappings(host_cfg, cfg["Config"].value("ExposedPorts", Json::object())),
+      cfg.value("Name", "/").substr(1));
+
   userns.enter();
   janitor.emplace(containers);
   // Network, IPC and UTS namespaces came with the user namespace; the PID namespace is made
@@ -212,6 +218,15 @@ void ContainerProcess::prepare(PendingUserNamespace& userns, std::optional<Backg
   std::string hostname = ccfg.value("Hostname", id.substr(0, 12));
   if (::sethostname(hostname.data(), hostname.size()) != 0) fail_errno("sethostname {}", hostname);
   bring_loopback_up();
+  if (!published_.empty()) {
+    // The forwarder lives in the container's network namespace (ours now) and relays to its
+    // loopback; the ports it got are what `port`, `ps` and inspect show.
+    port_forwarder_ = start_port_forwarder(published_);
+    created_.config["NetworkSettings"]["Ports"] =
+        network_settings_ports(published_, cfg["Config"].value("ExposedPorts", Json::object()));
+    write_file_atomic(dir + "/config.json", created_.config.dump(), 0644, false);
+    published_.clear();  // the forwarder has them; ours close, so only it accepts
+  }
 
   argv_ = {cfg["Path"].get<std::string>()};
   for (const auto& a : cfg["Args"]) argv_.push_back(a.get<std::string>());

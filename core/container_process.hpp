@@ -16,6 +16,7 @@
 #include "core/security/capabilities.hpp"
 #include "core/security/seccomp_profile.hpp"
 #include "core/userns.hpp"
+#include "net/port_forwarder.hpp"
 #include "util/fd.hpp"
 
 namespace tug {
@@ -77,6 +78,8 @@ class ContainerProcess {
   std::vector<std::string> argv_, env_;
   std::vector<char*> argv_ptrs_, env_ptrs_;
   std::string workdir_, path_env_;
+  std::vector<PortListener> published_;  ///< bound in the host's network namespace
+  pid_t port_forwarder_ = -1;
 };
 
 }  // namespace tug

@@ -34,6 +34,9 @@ struct RunOptions {
   std::vector<std::string> cap_add, cap_drop;
   std::vector<std::string> security_opts;
   std::vector<std::string> labels;
+  std::vector<std::string> publish;  ///< -p [ip:][hostPort:]containerPort[/proto]
+  bool publish_all = false;          ///< -P: every exposed port on a free host port
+  std::vector<std::string> expose;   ///< --expose PORT[/proto] or a range
   bool detach = false;           ///< -d
   std::string restart;           ///< --restart no|always|unless-stopped|on-failure[:N]
   std::string stop_signal;       ///< --stop-signal
