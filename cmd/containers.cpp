@@ -15,11 +15,20 @@ namespace tug {
 
 namespace {
 
-const std::map<std::string, std::string> kContainerHeaders = {
-    {"ID", "CONTAINER ID"},     {"Names", "NAMES"},   {"Image", "IMAGE"},     {"Command", "COMMAND"},
-    {"CreatedAt", "CREATED AT"}, {"RunningFor", "CREATED"}, {"Ports", "PORTS"}, {"State", "STATE"},
-    {"Status", "STATUS"},       {"Size", "SIZE"},     {"Labels", "LABELS"},   {"Mounts", "MOUNTS"},
-    {"LocalVolumes", "LOCAL VOLUMES"}, {"Networks", "NETWORKS"}};
+const std::map<std::string, std::string> kContainerHeaders = {{"ID", "CONTAINER ID"},
+                                                              {"Names", "NAMES"},
+                                                              {"Image", "IMAGE"},
+                                                              {"Command", "COMMAND"},
+                                                              {"CreatedAt", "CREATED AT"},
+                                                              {"RunningFor", "CREATED"},
+                                                              {"Ports", "PORTS"},
+                                                              {"State", "STATE"},
+                                                              {"Status", "STATUS"},
+                                                              {"Size", "SIZE"},
+                                                              {"Labels", "LABELS"},
+                                                              {"Mounts", "MOUNTS"},
+                                                              {"LocalVolumes", "LOCAL VOLUMES"},
+                                                              {"Networks", "NETWORKS"}};
 
 constexpr const char* kDefaultPsFormat =
     "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
@@ -44,7 +53,8 @@ void add_ps_command(CLI::App* cmd, const GlobalOptions& globals) {
     ContainerListOptions options = f->list;
     if (f->latest && options.last == -1) options.last = 1;
     // docker asks for sizes when the template shows them, `{{json .}}` included.
-    if (!f->quiet && (f->format.find("Size") != std::string::npos || f->format.find("json") != std::string::npos))
+    if (!f->quiet &&
+        (f->format.find("Size") != std::string::npos || f->format.find("json") != std::string::npos))
       options.size = true;
     std::vector<Json> rows = container_list_rows(globals.paths(), options);
     if (f->quiet) {
@@ -81,7 +91,8 @@ void add_inspect_command(CLI::App* cmd, const GlobalOptions& globals, bool conta
   auto f = std::make_shared<Flags>();
   cmd->add_option("-f,--format", f->format, "Format output using a Go template");
   cmd->add_flag("-s,--size", f->size, "Display total file sizes if the type is container");
-  if (!containers_only) cmd->add_option("--type", f->type, "Return JSON for specified type (container, image)");
+  if (!containers_only)
+    cmd->add_option("--type", f->type, "Return JSON for specified type (container, image)");
   cmd->add_option("name", f->names, "Containers or images")->required();
   cmd->callback([f, &globals, containers_only] {
     StorePaths paths = globals.paths();
@@ -148,7 +159,8 @@ void add_top_command(CLI::App* cmd, const GlobalOptions& globals) {
 void register_container_commands(CLI::App& app, const GlobalOptions& globals) {
   add_ps_command(app.add_subcommand("ps", "List containers"), globals);
   add_rm_command(app.add_subcommand("rm", "Remove one or more containers"), globals);
-  add_inspect_command(app.add_subcommand("inspect", "Return low-level information on objects"), globals, false);
+  add_inspect_command(app.add_subcommand("inspect", "Return low-level information on objects"), globals,
+                      false);
   add_rename_command(app.add_subcommand("rename", "Rename a container"), globals);
   add_port_command(app.add_subcommand("port", "List port mappings or a specific mapping for the container"),
                    globals);
@@ -158,11 +170,13 @@ void register_container_commands(CLI::App& app, const GlobalOptions& globals) {
   container->require_subcommand(1);
   add_ps_command(container->add_subcommand("ls", "List containers")->alias("list")->alias("ps"), globals);
   add_rm_command(container->add_subcommand("rm", "Remove one or more containers")->alias("remove"), globals);
-  add_inspect_command(container->add_subcommand("inspect", "Display detailed information on one or more containers"),
-                      globals, true);
+  add_inspect_command(
+      container->add_subcommand("inspect", "Display detailed information on one or more containers"), globals,
+      true);
   add_rename_command(container->add_subcommand("rename", "Rename a container"), globals);
-  add_port_command(container->add_subcommand("port", "List port mappings or a specific mapping for the container"),
-                   globals);
+  add_port_command(
+      container->add_subcommand("port", "List port mappings or a specific mapping for the container"),
+      globals);
   add_top_command(container->add_subcommand("top", "Display the running processes of a container"), globals);
 }
 

@@ -17,7 +17,8 @@ void add_exec(CLI::App* cmd, const GlobalOptions& globals) {
   cmd->add_flag("-t,--tty", o->tty, "Allocate a pseudo-TTY");
   cmd->add_flag("-d,--detach", o->detach, "Detached mode: run command in the background");
   cmd->add_option("-e,--env", o->env, "Set environment variables")->allow_extra_args(false);
-  cmd->add_option("--env-file", o->env_files, "Read in a file of environment variables")->allow_extra_args(false);
+  cmd->add_option("--env-file", o->env_files, "Read in a file of environment variables")
+      ->allow_extra_args(false);
   cmd->add_option("-w,--workdir", o->workdir, "Working directory inside the container");
   cmd->add_option("-u,--user", o->user, "Username or UID (format: \"<name|uid>[:<group|gid>]\")");
   cmd->add_flag("--privileged", o->privileged, "Give extended privileges to the command");

@@ -148,11 +148,14 @@ void add_all(CLI::App& parent, const GlobalOptions& globals) {
   add_stop(parent.add_subcommand("stop", "Stop one or more running containers"), globals, false);
   add_stop(parent.add_subcommand("restart", "Restart one or more containers"), globals, true);
   add_kill(parent.add_subcommand("kill", "Kill one or more running containers"), globals);
-  add_wait(parent.add_subcommand("wait", "Block until one or more containers stop, then print their exit codes"),
-           globals);
-  add_attach(parent.add_subcommand("attach", "Attach local standard input, output, and error streams to a running container"),
+  add_wait(
+      parent.add_subcommand("wait", "Block until one or more containers stop, then print their exit codes"),
+      globals);
+  add_attach(parent.add_subcommand(
+                 "attach", "Attach local standard input, output, and error streams to a running container"),
              globals);
-  add_pause(parent.add_subcommand("pause", "Pause all processes within one or more containers"), globals, true);
+  add_pause(parent.add_subcommand("pause", "Pause all processes within one or more containers"), globals,
+            true);
   add_pause(parent.add_subcommand("unpause", "Unpause all processes within one or more containers"), globals,
             false);
 }

@@ -39,14 +39,16 @@ void add_logs_command(CLI::App* cmd, const GlobalOptions& globals) {
   auto f = std::make_shared<Flags>();
   cmd->add_flag("--details", f->details, "Show extra details provided to logs");
   cmd->add_flag("-f,--follow", f->follow, "Follow log output");
-  cmd->add_option("--since", f->since,
-                  "Show logs since timestamp (e.g. \"2013-01-02T13:23:37Z\") or relative (e.g. \"42m\" for 42 "
-                  "minutes)");
+  cmd->add_option(
+      "--since", f->since,
+      "Show logs since timestamp (e.g. \"2013-01-02T13:23:37Z\") or relative (e.g. \"42m\" for 42 "
+      "minutes)");
   cmd->add_option("-n,--tail", f->tail, "Number of lines to show from the end of the logs (default \"all\")");
   cmd->add_flag("-t,--timestamps", f->timestamps, "Show timestamps");
-  cmd->add_option("--until", f->until,
-                  "Show logs before a timestamp (e.g. \"2013-01-02T13:23:37Z\") or relative (e.g. \"42m\" for 42 "
-                  "minutes)");
+  cmd->add_option(
+      "--until", f->until,
+      "Show logs before a timestamp (e.g. \"2013-01-02T13:23:37Z\") or relative (e.g. \"42m\" for 42 "
+      "minutes)");
   cmd->add_option("container", f->container, "Container")->required();
   cmd->callback([f, &globals] {
     StorePaths paths = globals.paths();

@@ -8,8 +8,8 @@
 #include <string_view>
 
 #include "cmd/cli.hpp"
-#include "util/process_title.hpp"
 #include "util/error.hpp"
+#include "util/process_title.hpp"
 
 namespace {
 

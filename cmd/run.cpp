@@ -11,8 +11,8 @@
 #include "cmd/transfer_printer.hpp"
 #include "core/container_detach.hpp"
 #include "core/container_run.hpp"
-#include "util/fd.hpp"
 #include "util/error.hpp"
+#include "util/fd.hpp"
 
 namespace tug {
 
@@ -52,7 +52,8 @@ void add_container_flags(CLI::App* cmd, ContainerFlags& f) {
   cmd->add_option("--cap-drop", o.cap_drop, "Drop Linux capabilities")->allow_extra_args(false);
   cmd->add_option("--security-opt", o.security_opts, "Security Options")->allow_extra_args(false);
   cmd->add_option("-l,--label", o.labels, "Set meta data on a container")->allow_extra_args(false);
-  cmd->add_option("-p,--publish", o.publish, "Publish a container's port(s) to the host")->allow_extra_args(false);
+  cmd->add_option("-p,--publish", o.publish, "Publish a container's port(s) to the host")
+      ->allow_extra_args(false);
   cmd->add_flag("-P,--publish-all", o.publish_all, "Publish all exposed ports to random ports");
   cmd->add_option("--expose", o.expose, "Expose a port or a range of ports")->allow_extra_args(false);
   cmd->add_option("--pull", f.pull, "Pull image before running (\"always\", \"missing\", \"never\")");
@@ -60,7 +61,8 @@ void add_container_flags(CLI::App* cmd, ContainerFlags& f) {
   cmd->add_option("--restart", o.restart, "Restart policy to apply when a container exits");
   cmd->add_option("--stop-signal", o.stop_signal, "Signal to stop the container");
   cmd->add_option("--stop-timeout", f.stop_timeout, "Timeout (in seconds) to stop a container");
-  cmd->add_flag("--init", o.init, "Run an init inside the container that forwards signals and reaps processes");
+  cmd->add_flag("--init", o.init,
+                "Run an init inside the container that forwards signals and reaps processes");
   cmd->add_option("--cidfile", o.cidfile, "Write the container ID to the file");
   cmd->add_option("--health-cmd", o.health.cmd, "Command to run to check health");
   cmd->add_option("--health-interval", o.health.interval, "Time between running the check (ms|s|m|h)");
@@ -96,7 +98,8 @@ void write_cidfile(const std::string& path, const std::string& id) {
   if (path.empty()) return;
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) {
-    if (errno == EEXIST) fail("container ID file found, make sure the other container isn't running or delete {}", path);
+    if (errno == EEXIST)
+      fail("container ID file found, make sure the other container isn't running or delete {}", path);
     fail_errno("write the container ID file {}", path);
   }
   UniqueFd owned(fd);

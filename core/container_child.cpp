@@ -1,15 +1,14 @@
 // PID 1 setup: mount /proc, pivot_root, mask /proc and /sys paths, terminal, user, caps,
 // no_new_privs, seccomp, exec; a `tug exec` process, born in the container's namespaces, only
-// takes the steps from the terminal on (confine_and_exec). Order matters: /proc is mounted before the old root goes away
-// (the kernel only allows a new proc mount while an unobscured one is visible), seccomp is
+// takes the steps from the terminal on (confine_and_exec). Order matters: /proc is mounted before the old
+// root goes away (the kernel only allows a new proc mount while an unobscured one is visible), seccomp is
 // loaded last so it cannot block our own setup calls, and capabilities are dropped after the
 // user switch that needs them.
 #include "core/container_child.hpp"
-#include "core/container_init.hpp"
-#include "util/process_title.hpp"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <linux/capability.h>
 #include <linux/close_range.h>
 #include <linux/openat2.h>
@@ -27,7 +26,8 @@
 #include <cctype>
 #include <cstring>
 
-#include <fmt/format.h>
+#include "core/container_init.hpp"
+#include "util/process_title.hpp"
 
 namespace tug {
 

@@ -3,9 +3,6 @@
 // that can take its lock may delete it.
 #include "core/container_create.hpp"
 
-#include "core/restart_policy.hpp"
-#include "core/signal_names.hpp"
-
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,6 +12,8 @@
 #include "core/healthcheck.hpp"
 #include "core/image_config.hpp"
 #include "core/pull.hpp"
+#include "core/restart_policy.hpp"
+#include "core/signal_names.hpp"
 #include "net/etc_files.hpp"
 #include "net/port_spec.hpp"
 #include "registry/reference.hpp"

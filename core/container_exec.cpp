@@ -34,13 +34,15 @@ namespace tug {
 namespace {
 
 // docker's prefix for everything that goes wrong once the exec'd process is being set up.
-constexpr const char* kExecFailed = "OCI runtime exec failed: exec failed: unable to start container process: ";
+constexpr const char* kExecFailed =
+    "OCI runtime exec failed: exec failed: unable to start container process: ";
 
 // docker refuses an exec into a container that is not (or not quite) running, naming it as
 // each check does: the full ID when not running, as the user wrote it otherwise.
 void check_running(const ContainerState& state, const std::string& id, const std::string& as_named) {
   if (state.status == "paused") fail("Container {} is paused, unpause the container before exec", as_named);
-  if (state.status == "restarting") fail("Container {} is restarting, wait until the container is running", as_named);
+  if (state.status == "restarting")
+    fail("Container {} is restarting, wait until the container is running", as_named);
   if (!state.running() || state.pid <= 0) fail("container {} is not running", id);
 }
 
@@ -122,7 +124,8 @@ int exit_code_for(const ChildFailure& f) {
   return kExitToolError;
 }
 
-std::string describe_exec_failure(const ChildFailure& f, const std::string& command, const std::string& workdir) {
+std::string describe_exec_failure(const ChildFailure& f, const std::string& command,
+                                  const std::string& workdir) {
   const std::string why = errno_text(f.err);
   std::string what;
   switch (f.step) {
@@ -207,8 +210,8 @@ int exec_in_container(const StorePaths& paths, const ExecOptions& o) {
     throw Error(kExecFailed + std::string(e.what()), kExitCannotExecute);
   }
   if (!id_mapped(uids, user.uid) || !id_mapped(gids, user.gid))
-    throw Error(fmt::format("{}user {} (uid {}, gid {}) is not mapped in the container's user namespace", kExecFailed,
-                            user_spec, user.uid, user.gid),
+    throw Error(fmt::format("{}user {} (uid {}, gid {}) is not mapped in the container's user namespace",
+                            kExecFailed, user_spec, user.uid, user.gid),
                 kExitCannotExecute);
   std::vector<gid_t> groups;
   for (gid_t g : user.groups)

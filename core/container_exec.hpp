@@ -11,16 +11,16 @@ namespace tug {
 
 /// docker exec's flags.
 struct ExecOptions {
-  std::string container;             ///< name, ID or unique ID prefix
-  std::vector<std::string> command;  ///< argv; argv[0] looked up in the container's PATH
-  bool interactive = false;          ///< -i: our stdin becomes the process's
-  bool tty = false;                  ///< -t: a pty inside the container, proxied to ours
-  bool detach = false;               ///< -d: return once the command started, nothing attached
-  bool privileged = false;           ///< --privileged: every capability, whatever the container has
+  std::string container;               ///< name, ID or unique ID prefix
+  std::vector<std::string> command;    ///< argv; argv[0] looked up in the container's PATH
+  bool interactive = false;            ///< -i: our stdin becomes the process's
+  bool tty = false;                    ///< -t: a pty inside the container, proxied to ours
+  bool detach = false;                 ///< -d: return once the command started, nothing attached
+  bool privileged = false;             ///< --privileged: every capability, whatever the container has
   std::vector<std::string> env;        ///< -e K=V (K alone: our value), after the container's
   std::vector<std::string> env_files;  ///< --env-file, before -e
-  std::string workdir;               ///< -w; else the container's WorkingDir, else "/"
-  std::string user;                  ///< -u USER[:GROUP]; else the container's User
+  std::string workdir;                 ///< -w; else the container's WorkingDir, else "/"
+  std::string user;                    ///< -u USER[:GROUP]; else the container's User
 };
 
 /// Runs the command in the container. Returns its exit code (128+N when killed by signal N; 0

@@ -83,7 +83,8 @@ void send_signal(pid_t pid1, int sig) {
   if (rc != 0) fail("cannot send signal {} to process {}", sig, pid1);
 }
 
-bool wait_until_stopped(const ContainerStore& store, const std::string& id, std::optional<Clock::time_point> deadline) {
+bool wait_until_stopped(const ContainerStore& store, const std::string& id,
+                        std::optional<Clock::time_point> deadline) {
   while (store.is_running(id)) {
     if (deadline && Clock::now() >= *deadline) return false;
     std::this_thread::sleep_for(kPollInterval);

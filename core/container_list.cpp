@@ -75,7 +75,8 @@ std::string container_command_text(const Json& config) {
 
 std::string ellipsis(std::string_view text, int width) {
   if (width <= 0) return "";
-  bool ascii = std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  bool ascii =
+      std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
   if (ascii) {
     if (text.size() <= static_cast<size_t>(width)) return std::string(text);
     if (width == 1) return std::string(text.substr(0, 1));
@@ -132,7 +133,8 @@ Json published_ports(const Json& config, bool running) {
           for (const auto& b : list) {
             if (!b.is_object()) continue;
             std::string ip = b.value("HostIp", "");
-            frontends.push_back({{"HostIp", ip.empty() ? "0.0.0.0" : ip}, {"HostPort", b.value("HostPort", "")}});
+            frontends.push_back(
+                {{"HostIp", ip.empty() ? "0.0.0.0" : ip}, {"HostPort", b.value("HostPort", "")}});
           }
         }
         out[port_key(key)] = frontends.empty() ? Json(nullptr) : frontends;
@@ -369,9 +371,11 @@ std::vector<int64_t> writable_layer_sizes(const std::vector<std::string>& dirs) 
 
 namespace {
 
-const std::set<std::string> kFilterKeys = {"ancestor", "before", "exited",  "expose", "health", "id",    "label",
-                                           "name",     "network", "publish", "since",  "status", "volume"};
-const std::set<std::string> kStates = {"created", "restarting", "running", "removing", "paused", "exited", "dead"};
+const std::set<std::string> kFilterKeys = {"ancestor", "before", "exited", "expose",  "health",
+                                           "id",       "label",  "name",   "network", "publish",
+                                           "since",    "status", "volume"};
+const std::set<std::string> kStates = {"created", "restarting", "running", "removing",
+                                       "paused",  "exited",     "dead"};
 const std::set<std::string> kHealthStates = {"starting", "healthy", "unhealthy", "none"};
 
 std::string trim(std::string_view s) {
@@ -389,7 +393,8 @@ FilterArgs parse_filters(const std::vector<std::string>& specs) {
     if (spec.empty()) continue;
     size_t eq = spec.find('=');
     if (eq == std::string::npos)
-      fail("invalid argument \"{}\" for \"-f, --filter\" flag: bad format of filter (expected name=value)", spec);
+      fail("invalid argument \"{}\" for \"-f, --filter\" flag: bad format of filter (expected name=value)",
+           spec);
     std::string key = trim(std::string_view(spec).substr(0, eq));
     for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (!kFilterKeys.count(key)) fail("invalid filter '{}'", key);
@@ -544,7 +549,8 @@ struct CompiledFilters {
                 std::find(exited.begin(), exited.end(), c.state.exit_code) != exited.end();
       if (!ok) return false;
     }
-    if (!status.empty() && std::find(status.begin(), status.end(), c.state.status) == status.end()) return false;
+    if (!status.empty() && std::find(status.begin(), status.end(), c.state.status) == status.end())
+      return false;
     if (ancestor_filter && !ancestor_ids.count(c.config.value("Image", ""))) return false;
     if (!health.empty()) {
       std::string h = c.state.health.is_object() ? c.state.health.value("Status", "none") : "none";
@@ -557,7 +563,8 @@ struct CompiledFilters {
         for (const auto& m : mounts) {
           for (const char* field : {"Name", "Source", "Destination"}) {
             const Json& v = member(m, field);
-            if (v.is_string() && std::find(volume.begin(), volume.end(), v.get<std::string>()) != volume.end())
+            if (v.is_string() &&
+                std::find(volume.begin(), volume.end(), v.get<std::string>()) != volume.end())
               found = true;
           }
         }
@@ -646,7 +653,8 @@ std::string image_column(const std::string& shown, const std::string& image_id, 
 std::string labels_column(const Json& labels) {
   if (!labels.is_object()) return "";
   std::vector<std::string> pairs;
-  for (const auto& [k, v] : labels.items()) pairs.push_back(k + "=" + (v.is_string() ? v.get<std::string>() : v.dump()));
+  for (const auto& [k, v] : labels.items())
+    pairs.push_back(k + "=" + (v.is_string() ? v.get<std::string>() : v.dump()));
   std::sort(pairs.begin(), pairs.end());
   std::string out;
   for (const auto& p : pairs) {

@@ -15,10 +15,10 @@ namespace tug {
 
 /// What `tug ps` was asked for.
 struct ContainerListOptions {
-  bool all = false;       ///< -a: stopped and created containers too
-  int last = -1;          ///< -n N / -l (1): the N newest, whatever their state; <= 0: no limit
-  bool size = false;      ///< -s, or a --format that uses .Size
-  bool no_trunc = false;  ///< full IDs, image IDs and commands
+  bool all = false;                  ///< -a: stopped and created containers too
+  int last = -1;                     ///< -n N / -l (1): the N newest, whatever their state; <= 0: no limit
+  bool size = false;                 ///< -s, or a --format that uses .Size
+  bool no_trunc = false;             ///< full IDs, image IDs and commands
   std::vector<std::string> filters;  ///< --filter "key=value", as given
 };
 

@@ -52,8 +52,8 @@ int exit_code_of(int status) {
 
 /// PID 1's streams as the monitor holds them.
 struct DetachedIo {
-  int out_fd = -1, err_fd = -1;  ///< read ends of the output pipes (no tty)
-  int tty_master = -1;           ///< with -t
+  int out_fd = -1, err_fd = -1;     ///< read ends of the output pipes (no tty)
+  int tty_master = -1;              ///< with -t
   StdinFifo* stdin_fifo = nullptr;  ///< with -i: what attached clients send
   UniqueFd* stdin_pipe = nullptr;   ///< with -i and no tty: write end of PID 1's stdin
   bool stdin_once = false;          ///< StdinOnce: the first client's end of input is PID 1's
@@ -185,7 +185,9 @@ void report_ready(int ready_fd) {
 
 }  // namespace
 
-std::string stopped_by_user_mark(const std::string& container_dir) { return container_dir + "/stopped-by-user"; }
+std::string stopped_by_user_mark(const std::string& container_dir) {
+  return container_dir + "/stopped-by-user";
+}
 
 int monitor_container(const StorePaths& paths, CreatedContainer& created, const IdMapping& mapping,
                       PendingUserNamespace& userns, int ready_fd) {

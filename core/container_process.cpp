@@ -133,7 +133,8 @@ SeccompProgram container_seccomp(const StorePaths& paths, const Json& host_confi
   return seccomp_for(paths, host_config, cap_names(caps), unconfined);
 }
 
-ContainerProcess::ContainerProcess(const StorePaths& paths, CreatedContainer& created, const IdMapping& mapping)
+ContainerProcess::ContainerProcess(const StorePaths& paths, CreatedContainer& created,
+                                   const IdMapping& mapping)
     : paths_(paths), created_(created), mapping_(mapping) {}
 
 void ContainerProcess::prepare(PendingUserNamespace& userns, std::optional<BackgroundJanitor>& janitor,
@@ -153,9 +154,9 @@ void ContainerProcess::prepare(PendingUserNamespace& userns, std::optional<Backg
 
   // Published ports are bound while we are still in the host's network namespace: a port
   // in use fails the start here, before anything runs.
-  published_ = bind_published_ports(
-      published_mappings(host_cfg, cfg["Config"].value("ExposedPorts", Json::object())),
-      cfg.value("Name", "/").substr(1));
+  published_ =
+      bind_published_ports(published_mappings(host_cfg, cfg["Config"].value("ExposedPorts", Json::object())),
+                           cfg.value("Name", "/").substr(1));
 
   userns.enter();
   janitor.emplace(containers);
@@ -286,7 +287,8 @@ SpawnedPid1 ContainerProcess::spawn(const ContainerStdio& stdio, bool die_with_p
   block_supervised_signals();
   // clone(CLONE_NEWPID) rather than unshare + fork: a PID namespace whose init exited takes no
   // new process, and a restart needs a new one.
-  pid_t child = static_cast<pid_t>(::syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, nullptr, nullptr, nullptr, 0L));
+  pid_t child =
+      static_cast<pid_t>(::syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, nullptr, nullptr, nullptr, 0L));
   if (child < 0) fail_errno("start the container's process");
   if (child == 0) container_child_main(plan);
   err_write.reset();

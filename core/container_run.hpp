@@ -34,16 +34,16 @@ struct RunOptions {
   std::vector<std::string> cap_add, cap_drop;
   std::vector<std::string> security_opts;
   std::vector<std::string> labels;
-  std::vector<std::string> publish;  ///< -p [ip:][hostPort:]containerPort[/proto]
-  bool publish_all = false;          ///< -P: every exposed port on a free host port
-  std::vector<std::string> expose;   ///< --expose PORT[/proto] or a range
-  bool detach = false;           ///< -d
-  std::string restart;           ///< --restart no|always|unless-stopped|on-failure[:N]
-  std::string stop_signal;       ///< --stop-signal
-  std::optional<int> stop_timeout;  ///< --stop-timeout
-  bool init = false;             ///< --init
-  std::string cidfile;           ///< --cidfile
-  HealthFlags health;            ///< --health-cmd, --health-interval, ..., --no-healthcheck
+  std::vector<std::string> publish;           ///< -p [ip:][hostPort:]containerPort[/proto]
+  bool publish_all = false;                   ///< -P: every exposed port on a free host port
+  std::vector<std::string> expose;            ///< --expose PORT[/proto] or a range
+  bool detach = false;                        ///< -d
+  std::string restart;                        ///< --restart no|always|unless-stopped|on-failure[:N]
+  std::string stop_signal;                    ///< --stop-signal
+  std::optional<int> stop_timeout;            ///< --stop-timeout
+  bool init = false;                          ///< --init
+  std::string cidfile;                        ///< --cidfile
+  HealthFlags health;                         ///< --health-cmd, --health-interval, ..., --no-healthcheck
   PullPolicy pull = PullPolicy::kMissing;     ///< --pull
   PullOptions pull_options;                   ///< --platform
   TransferObserver* pull_progress = nullptr;  ///< how an implicit pull reports (stderr)

@@ -77,7 +77,8 @@ int run_container(const StorePaths& paths, const RunOptions& options) {
                          .tty = options.tty};
     // The size is set before the command starts: a program asking for it at once gets it.
     struct winsize ws {};
-    if (options.tty && (::ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 || ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)) {
+    if (options.tty &&
+        (::ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 || ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)) {
       stdio.tty_rows = ws.ws_row;
       stdio.tty_cols = ws.ws_col;
     }

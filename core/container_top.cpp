@@ -33,7 +33,8 @@ namespace {
 void write_namespace_pids(pid_t pid1, int out) {
   join_user_namespace_of(pid1);
   struct stat ns {};
-  if (::stat(fmt::format("/proc/{}/ns/pid", pid1).c_str(), &ns) != 0) fail_errno("stat /proc/{}/ns/pid", pid1);
+  if (::stat(fmt::format("/proc/{}/ns/pid", pid1).c_str(), &ns) != 0)
+    fail_errno("stat /proc/{}/ns/pid", pid1);
   std::unique_ptr<DIR, int (*)(DIR*)> proc(::opendir("/proc"), ::closedir);
   if (!proc) fail_errno("open /proc");
   std::vector<int32_t> pids;
@@ -216,12 +217,14 @@ ProcessTable parse_ps_output(std::string_view output, const std::vector<pid_t>& 
   return table;
 }
 
-ProcessTable container_top(const StorePaths& paths, const std::string& name, const std::vector<std::string>& ps_args) {
+ProcessTable container_top(const StorePaths& paths, const std::string& name,
+                           const std::vector<std::string>& ps_args) {
   ContainerStore store(paths);
   std::string id = store.resolve(name);
   ContainerState state = store.live_state(id);
   if (!state.running() || state.pid <= 0) fail("container {} is not running", id);
-  if (state.status == "restarting") fail("Container {} is restarting, wait until the container is running", id);
+  if (state.status == "restarting")
+    fail("Container {} is restarting, wait until the container is running", id);
   std::vector<pid_t> pids = container_pids(state.pid);
 
   std::string ps = find_system_program("ps");

@@ -30,7 +30,8 @@ ProcessTable parse_ps_output(std::string_view output, const std::vector<pid_t>& 
 
 /// `tug top NAME [ps options]`: runs the host's ps with `ps_args` (default "-ef") and keeps the
 /// container's processes. Throws "container <id> is not running" for a stopped container.
-ProcessTable container_top(const StorePaths& paths, const std::string& name, const std::vector<std::string>& ps_args);
+ProcessTable container_top(const StorePaths& paths, const std::string& name,
+                           const std::vector<std::string>& ps_args);
 
 /// The table as docker's CLI prints it: tab-separated cells through a tabwriter with minimum
 /// width 20 and padding 3.

@@ -6,14 +6,13 @@
 #include "core/health_probe.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
-
-#include <fmt/format.h>
 
 #include "core/container_exec.hpp"
 #include "core/container_store.hpp"

@@ -46,7 +46,7 @@ class HealthChecker {
   std::string id_;
   HealthSettings settings_;
   bool active_ = false;
-  Clock::time_point started_;     ///< when PID 1 started (the start period counts from it)
+  Clock::time_point started_;  ///< when PID 1 started (the start period counts from it)
   Clock::time_point next_probe_;
   pid_t probe_pid_ = -1;
   Clock::time_point probe_started_;

@@ -111,7 +111,8 @@ class Cursor {
 
 int days_in_month(int year, int month) {
   return static_cast<int>(static_cast<unsigned>(
-      std::chrono::year_month_day_last(std::chrono::year(year), std::chrono::month_day_last(std::chrono::month(month)))
+      std::chrono::year_month_day_last(std::chrono::year(year),
+                                       std::chrono::month_day_last(std::chrono::month(month)))
           .day()));
 }
 
@@ -162,8 +163,8 @@ Timestamp to_timestamp(const TimeShape& t, int64_t offset_seconds) {
 // Go's time.ParseDuration: "300ms", "-1.5h", "2h45m"; nullopt when malformed.
 std::optional<int64_t> parse_go_duration(std::string_view s) {
   static const std::pair<std::string_view, long double> kUnits[] = {
-      {"ns", 1},    {"us", 1e3},         {"\u00b5s", 1e3},    {"\u03bcs", 1e3},
-      {"ms", 1e6},  {"s", 1e9},          {"m", 60e9},         {"h", 3600e9}};
+      {"ns", 1},   {"us", 1e3}, {"\u00b5s", 1e3}, {"\u03bcs", 1e3},
+      {"ms", 1e6}, {"s", 1e9},  {"m", 60e9},      {"h", 3600e9}};
   long double sign = 1;
   if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
     if (s[0] == '-') sign = -1;
@@ -178,7 +179,8 @@ std::optional<int64_t> parse_go_duration(std::string_view s) {
     bool any = false;
     for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i, any = true) value = value * 10 + (s[i] - '0');
     if (i < s.size() && s[i] == '.') {
-      for (++i; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i, any = true) value += (s[i] - '0') * (scale /= 10);
+      for (++i; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i, any = true)
+        value += (s[i] - '0') * (scale /= 10);
     }
     if (!any) return std::nullopt;
     s.remove_prefix(i);
@@ -231,8 +233,9 @@ std::string format_fixed_rfc3339(Timestamp t) {
   year_month_day ymd(day);
   hh_mm_ss hms(floor<nanoseconds>(t - day));
   return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z", static_cast<int>(ymd.year()),
-                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), hms.hours().count(),
-                     hms.minutes().count(), hms.seconds().count(), hms.subseconds().count());
+                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                     hms.hours().count(), hms.minutes().count(), hms.seconds().count(),
+                     hms.subseconds().count());
 }
 
 // ---- reading -----------------------------------------------------------------------------
@@ -486,12 +489,26 @@ bool take_json_string(std::string_view& in, std::string& out) {
     char e = in[0];
     in.remove_prefix(1);
     switch (e) {
-      case '"': case '\\': case '/': out += e; break;
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      case 't': out += '\t'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
+      case '"':
+      case '\\':
+      case '/':
+        out += e;
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
       case 'u': {
         char32_t r;
         if (!take_hex4(in, r)) return false;
@@ -506,7 +523,8 @@ bool take_json_string(std::string_view& in, std::string& out) {
         gofmt::append_rune(out, r);
         break;
       }
-      default: return false;
+      default:
+        return false;
     }
   }
 }

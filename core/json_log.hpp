@@ -68,8 +68,8 @@ int64_t tail_start_offset(int fd, int64_t end, int64_t n);
 
 /// What `tug logs` (and attach) asks of the reader.
 struct LogReadOptions {
-  bool follow = false;   ///< keep streaming until the container is no longer running
-  int64_t tail = -1;     ///< last N entries only; -1 = all
+  bool follow = false;  ///< keep streaming until the container is no longer running
+  int64_t tail = -1;    ///< last N entries only; -1 = all
   std::optional<Timestamp> since, until;
   bool timestamps = false;  ///< prefix each line with its time, as `docker logs -t`
   bool details = false;     ///< `docker logs --details`: the entry's attributes (none) and a space

@@ -18,7 +18,8 @@ namespace {
 // Whether `pid` lives in our own user namespace (root's single mapping, or a nested call):
 // setns would fail with EINVAL there.
 bool shares_our_user_namespace(pid_t pid, int ns_fd) {
-  struct stat theirs {}, ours {};
+  struct stat theirs {
+  }, ours{};
   if (::fstat(ns_fd, &theirs) != 0 || ::stat("/proc/self/ns/user", &ours) != 0)
     fail_errno("stat user namespace of {}", pid);
   return theirs.st_ino == ours.st_ino && theirs.st_dev == ours.st_dev;

@@ -117,7 +117,9 @@ int supervise_foreground(pid_t child, int tty_master, bool forward_stdin, Termin
     ::fcntl(tty_master, F_SETFL, ::fcntl(tty_master, F_GETFL) | O_NONBLOCK);
   }
   // Where our stdin goes: the pty, or the shield's pipe to a container without one.
-  int stdin_target = tty_master >= 0 ? tty_master : shield && shield->stdin_relay ? shield->stdin_relay.get() : -1;
+  int stdin_target = tty_master >= 0                 ? tty_master
+                     : shield && shield->stdin_relay ? shield->stdin_relay.get()
+                                                     : -1;
   bool stdin_open = forward_stdin && stdin_target >= 0;
   int out_relay = shield && shield->stdout_relay ? shield->stdout_relay.get() : -1;
   int err_relay = shield && shield->stderr_relay ? shield->stderr_relay.get() : -1;
@@ -171,7 +173,8 @@ int supervise_foreground(pid_t child, int tty_master, bool forward_stdin, Termin
         }
       } else if (fd == out_relay || fd == err_relay) {
         bool out = fd == out_relay;
-        if (!copy_once(fd, out ? STDOUT_FILENO : STDERR_FILENO, log, out ? LogStream::kStdout : LogStream::kStderr)) {
+        if (!copy_once(fd, out ? STDOUT_FILENO : STDERR_FILENO, log,
+                       out ? LogStream::kStdout : LogStream::kStderr)) {
           if (fd == out_relay) out_relay = -1;
           if (fd == err_relay) err_relay = -1;
         }

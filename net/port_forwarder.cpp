@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -22,8 +23,6 @@
 #include <cstring>
 #include <memory>
 #include <unordered_map>
-
-#include <fmt/format.h>
 
 #include "util/error.hpp"
 #include "util/memory_trim.hpp"
@@ -61,19 +60,24 @@ UniqueFd listen_on(const PortMapping& m, const std::string& container_name, uint
     int err = errno;
     std::string where = fmt::format("{}:{}", display_ip(m.host_ip), m.host_port);
     if (err == EADDRINUSE)
-      fail("driver failed programming external connectivity on endpoint {}: Bind for {} failed: port is already "
-           "allocated",
-           container_name, where);
+      fail(
+          "driver failed programming external connectivity on endpoint {}: Bind for {} failed: port is "
+          "already "
+          "allocated",
+          container_name, where);
     if (err == EACCES)
-      fail("driver failed programming external connectivity on endpoint {}: Bind for {} failed: permission denied "
-           "(ports below {} need root; sysctl net.ipv4.ip_unprivileged_port_start lowers it)",
-           container_name, where, 1024);
-    fail("driver failed programming external connectivity on endpoint {}: Bind for {} failed: {}", container_name,
-         where, std::strerror(err));
+      fail(
+          "driver failed programming external connectivity on endpoint {}: Bind for {} failed: permission "
+          "denied "
+          "(ports below {} need root; sysctl net.ipv4.ip_unprivileged_port_start lowers it)",
+          container_name, where, 1024);
+    fail("driver failed programming external connectivity on endpoint {}: Bind for {} failed: {}",
+         container_name, where, std::strerror(err));
   }
   if (::listen(fd.get(), SOMAXCONN) != 0) fail_errno("listen on port {}", m.host_port);
   if (::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&ss), &len) == 0)
-    bound_port = ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+    bound_port = ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port
+                          : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
   return fd;
 }
 
@@ -165,7 +169,8 @@ class Forwarder {
     to.sin_family = AF_INET;
     to.sin_port = htons(port);
     to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(conn->server.get(), reinterpret_cast<sockaddr*>(&to), sizeof to) != 0 && errno != EINPROGRESS)
+    if (::connect(conn->server.get(), reinterpret_cast<sockaddr*>(&to), sizeof to) != 0 &&
+        errno != EINPROGRESS)
       return;  // nothing listens in the container: the client sees its connection closed
     conn->up.from = conn->client.get();
     conn->up.to = conn->server.get();
@@ -199,7 +204,8 @@ class Forwarder {
         }
       }
       if (f.in_pipe > 0) {
-        ssize_t n = ::splice(f.pipe_read.get(), nullptr, f.to, nullptr, f.in_pipe, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+        ssize_t n =
+            ::splice(f.pipe_read.get(), nullptr, f.to, nullptr, f.in_pipe, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
         if (n > 0) {
           f.in_pipe -= static_cast<size_t>(n);
           progressed = true;
@@ -262,7 +268,8 @@ Json network_settings_ports(const std::vector<PortListener>& listeners, const Js
   for (const auto& l : listeners) {
     Json& list = ports[l.mapping.key()];
     if (!list.is_array()) list = Json::array();
-    list.push_back({{"HostIp", display_ip(l.mapping.host_ip)}, {"HostPort", std::to_string(l.mapping.host_port)}});
+    list.push_back(
+        {{"HostIp", display_ip(l.mapping.host_ip)}, {"HostPort", std::to_string(l.mapping.host_port)}});
   }
   return ports;
 }

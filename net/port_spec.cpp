@@ -1,7 +1,6 @@
 #include "net/port_spec.hpp"
 
 #include <arpa/inet.h>
-
 #include <fmt/format.h>
 
 #include "util/error.hpp"
@@ -35,7 +34,8 @@ bool parse_range(const std::string& text, Range& r) {
     r.last = r.first;
     return true;
   }
-  if (!parse_number(text.substr(0, dash), r.first) || !parse_number(text.substr(dash + 1), r.last)) return false;
+  if (!parse_number(text.substr(0, dash), r.first) || !parse_number(text.substr(dash + 1), r.last))
+    return false;
   return r.first <= r.last;
 }
 
@@ -152,7 +152,8 @@ bool split_key(const std::string& key, PortMapping& m) {
 
 std::vector<PortMapping> published_mappings(const Json& host_config, const Json& exposed_ports) {
   std::vector<PortMapping> out;
-  const Json bindings = host_config.is_object() ? host_config.value("PortBindings", Json::object()) : Json::object();
+  const Json bindings =
+      host_config.is_object() ? host_config.value("PortBindings", Json::object()) : Json::object();
   if (bindings.is_object()) {
     for (const auto& [key, list] : bindings.items()) {
       PortMapping m;

@@ -11,8 +11,8 @@
 namespace tug {
 
 struct PortMapping {
-  std::string host_ip;       ///< "" for every address
-  uint16_t host_port = 0;    ///< 0: a free port chosen at start
+  std::string host_ip;     ///< "" for every address
+  uint16_t host_port = 0;  ///< 0: a free port chosen at start
   uint16_t container_port = 0;
   std::string proto = "tcp";  ///< tcp, udp or sctp
 

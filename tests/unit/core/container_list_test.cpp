@@ -1,8 +1,9 @@
 // The strings of a `tug ps` row (STATUS, COMMAND, PORTS, SIZE) against docker's, and the PID
 // filter of `tug top` on real ps output.
+#include "core/container_list.hpp"
+
 #include <doctest/doctest.h>
 
-#include "core/container_list.hpp"
 #include "core/container_top.hpp"
 #include "core/format/human_units.hpp"
 #include "util/error.hpp"
@@ -66,10 +67,13 @@ TEST_CASE("ellipsis cuts to a display width with …") {
 }
 
 TEST_CASE("ports render as docker's DisplayablePorts") {
-  std::vector<PortSummary> ports = {
-      {80, 8080, "tcp", "0.0.0.0"}, {9988, 0, "tcp", ""}, {8000, 8000, "tcp", "0.0.0.0"},
-      {8001, 8001, "tcp", "0.0.0.0"}, {53, 0, "udp", ""}};
-  CHECK(displayable_ports(ports) == "53/udp, 0.0.0.0:8000-8001->8000-8001/tcp, 9988/tcp, 0.0.0.0:8080->80/tcp");
+  std::vector<PortSummary> ports = {{80, 8080, "tcp", "0.0.0.0"},
+                                    {9988, 0, "tcp", ""},
+                                    {8000, 8000, "tcp", "0.0.0.0"},
+                                    {8001, 8001, "tcp", "0.0.0.0"},
+                                    {53, 0, "udp", ""}};
+  CHECK(displayable_ports(ports) ==
+        "53/udp, 0.0.0.0:8000-8001->8000-8001/tcp, 9988/tcp, 0.0.0.0:8080->80/tcp");
   CHECK(displayable_ports({{80, 8080, "tcp", "::"}}) == "[::]:8080->80/tcp");
   CHECK(displayable_ports({}).empty());
 }

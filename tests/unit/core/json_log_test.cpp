@@ -78,21 +78,24 @@ TEST_CASE("log strings are escaped as docker's json-file writer does") {
   CHECK(json_string("\t\x01\x1b[0m\x7f") == "\"\\u0009\\u0001\\u001b[0m\x7f\"");
   CHECK(json_string(std::string_view("a\0b", 3)) == R"("a\u0000b")");
   // Multibyte UTF-8 is kept as it is.
-  CHECK(json_string("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80") == "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");
+  CHECK(json_string("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80") ==
+        "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");
   // Every byte of invalid UTF-8 becomes one U+FFFD, as Go's utf8.DecodeRune reads it.
   CHECK(json_string("x\xffy") == R"("x\ufffdy")");
-  CHECK(json_string("\xe2\x82") == R"("\ufffd\ufffd")");               // truncated sequence
-  CHECK(json_string("\xc0\xaf") == R"("\ufffd\ufffd")");               // overlong
-  CHECK(json_string("\xed\xa0\x80") == R"("\ufffd\ufffd\ufffd")");     // surrogate
+  CHECK(json_string("\xe2\x82") == R"("\ufffd\ufffd")");                      // truncated sequence
+  CHECK(json_string("\xc0\xaf") == R"("\ufffd\ufffd")");                      // overlong
+  CHECK(json_string("\xed\xa0\x80") == R"("\ufffd\ufffd\ufffd")");            // surrogate
   CHECK(json_string("\xf4\x90\x80\x80") == R"("\ufffd\ufffd\ufffd\ufffd")");  // past U+10FFFF
   // U+2028 and U+2029 are escaped for JavaScript.
-  CHECK(json_string("a\xe2\x80\xa8" "b\xe2\x80\xa9") == R"("a\u2028b\u2029")");
+  CHECK(json_string("a\xe2\x80\xa8"
+                    "b\xe2\x80\xa9") == R"("a\u2028b\u2029")");
 }
 
 TEST_CASE("an entry has docker's field order and decodes back") {
   std::string line = encode_log_entry(LogStream::kStderr, "oops <1>\n", "2024-01-02T03:04:05.123456789Z");
   CHECK(line ==
-        "{\"log\":\"oops \\u003c1\\u003e\\n\",\"stream\":\"stderr\",\"time\":\"2024-01-02T03:04:05.123456789Z\"}\n");
+        "{\"log\":\"oops "
+        "\\u003c1\\u003e\\n\",\"stream\":\"stderr\",\"time\":\"2024-01-02T03:04:05.123456789Z\"}\n");
   auto e = parse_log_entry(std::string_view(line).substr(0, line.size() - 1));
   REQUIRE(e);
   CHECK(e->stream == LogStream::kStderr);
@@ -100,8 +103,8 @@ TEST_CASE("an entry has docker's field order and decodes back") {
   CHECK(e->time == "2024-01-02T03:04:05.123456789Z");
 
   // What docker writes with log-opt labels: attrs between stream and time.
-  auto with_attrs =
-      parse_log_entry(R"({"log":"x\u0009\ufffd","stream":"stdout","attrs":{"a":"b"},"time":"2024-01-02T03:04:05Z"})");
+  auto with_attrs = parse_log_entry(
+      R"({"log":"x\u0009\ufffd","stream":"stdout","attrs":{"a":"b"},"time":"2024-01-02T03:04:05Z"})");
   REQUIRE(with_attrs);
   CHECK(with_attrs->stream == LogStream::kStdout);
   CHECK(with_attrs->log == "x\t\xef\xbf\xbd");
@@ -180,7 +183,8 @@ TEST_CASE("lines are split at 16 KiB as docker does") {
   WriterFixture f;
   std::string big(40 * 1024, 'x');
   // In small writes, as a pipe delivers them.
-  for (size_t i = 0; i < big.size(); i += 1000) f.writer.write(LogStream::kStdout, std::string_view(big).substr(i, 1000));
+  for (size_t i = 0; i < big.size(); i += 1000)
+    f.writer.write(LogStream::kStdout, std::string_view(big).substr(i, 1000));
   f.writer.flush();
   auto entries = f.entries();
   REQUIRE(entries.size() == 3);
@@ -281,8 +285,8 @@ TEST_CASE("--since/--until values as docker reads them") {
   CHECK(parse_log_time_arg("2024-01-02T03:04", now) == at(1704164640 - local));
   CHECK(parse_log_time_arg("2024-01-02T03:04:05.5", now) == at(1704164645 - local, 500000000));
 
-  CHECK_THROWS_WITH_AS(parse_log_time_arg("yesterday", now), "failed to parse value as time or duration: \"yesterday\"",
-                       Error);
+  CHECK_THROWS_WITH_AS(parse_log_time_arg("yesterday", now),
+                       "failed to parse value as time or duration: \"yesterday\"", Error);
   CHECK_THROWS_AS(parse_log_time_arg("10x", now), Error);
   CHECK_THROWS_AS(parse_log_time_arg("", now), Error);
   CHECK_THROWS_AS(parse_log_time_arg("2024-13-01", now), Error);

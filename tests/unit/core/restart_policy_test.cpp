@@ -1,6 +1,7 @@
+#include "core/restart_policy.hpp"
+
 #include <doctest/doctest.h>
 
-#include "core/restart_policy.hpp"
 #include "util/error.hpp"
 
 using namespace tug;

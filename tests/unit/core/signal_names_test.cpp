@@ -1,7 +1,8 @@
+#include "core/signal_names.hpp"
+
 #include <doctest/doctest.h>
 #include <signal.h>
 
-#include "core/signal_names.hpp"
 #include "util/error.hpp"
 
 using namespace tug;

@@ -48,7 +48,8 @@ TEST_CASE("bad -p values: docker's errors") {
   CHECK(error_of("x:80") == "invalid hostPort: x");
   CHECK(error_of("1.2.3:80:80") == "invalid IP address: 1.2.3");
   CHECK(error_of("80/icmp") == "invalid proto: icmp");
-  CHECK(error_of("8000-8001:80-82") == "invalid ranges specified for container and host Ports: 80-82 and 8000-8001");
+  CHECK(error_of("8000-8001:80-82") ==
+        "invalid ranges specified for container and host Ports: 80-82 and 8000-8001");
   CHECK(error_of("70000:80") == "invalid hostPort: 70000");
   CHECK(error_of("") == "invalid containerPort: ");
 }
