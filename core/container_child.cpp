@@ -13,6 +13,7 @@
 #include <linux/close_range.h>
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -198,8 +199,20 @@ void set_capabilities(const ExecPlan& plan) {
 
 // What every child does first. Signals stay blocked (inherited from the parent) until exec, so
 // a forwarded signal cannot kill us mid-setup; the mask is cleared right before exec.
+// PDEATHSIG only covers a parent that dies after it is armed. A parent that died between our
+// clone and the prctl is seen through its pidfd (getppid() says 0 in a new PID namespace).
+void die_with_parent(const ExecPlan& plan) {
+  if (!plan.die_with_parent) return;
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (plan.parent_pidfd < 0) return;
+  struct pollfd parent {
+    plan.parent_pidfd, POLLIN, 0
+  };
+  if (::syscall(SYS_poll, &parent, 1, 0) > 0) ::_exit(137);
+}
+
 void start_child(const ExecPlan& plan) {
-  if (plan.die_with_parent) ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  die_with_parent(plan);
   // Descriptors the caller leaked to tug (a test harness's fd 3, say) must not reach the
   // container: mark everything above stderr close-on-exec.
   ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
@@ -247,7 +260,7 @@ void start_command_under_init(const ExecPlan& plan) {
   drop_bounding_set(plan);
   set_user(plan);
   // A change of uid clears the parent-death signal: arm it again.
-  if (plan.die_with_parent) ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  die_with_parent(plan);
   set_capabilities(plan);
   if (plan.no_new_privs && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
     die(plan, ChildStep::kNoNewPrivs, errno);

@@ -70,6 +70,7 @@ struct ExecPlan {
   const char* path_env = nullptr;  ///< PATH used to find argv[0] when it has no '/'
   int error_fd = -1;
   bool die_with_parent = true;  ///< SIGKILL the container if the tug holding it dies
+  int parent_pidfd = -1;        ///< pidfd of that tug: it may die before PDEATHSIG is armed
   bool init = false;            ///< --init: stay as an init process and run the command as its child
 };
 

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -29,8 +30,14 @@ namespace {
 Json network_settings(const Json& config, bool running) {
   Json ns = config.contains("NetworkSettings") && config["NetworkSettings"].is_object()
                 ? config["NetworkSettings"]
-                : Json{{"Bridge", ""},   {"SandboxID", ""}, {"SandboxKey", ""}, {"Ports", Json::object()},
-                       {"Gateway", ""},  {"IPAddress", ""}, {"IPPrefixLen", 0}, {"MacAddress", ""},
+                : Json{{"Bridge", ""},
+                       {"SandboxID", ""},
+                       {"SandboxKey", ""},
+                       {"Ports", Json::object()},
+                       {"Gateway", ""},
+                       {"IPAddress", ""},
+                       {"IPPrefixLen", 0},
+                       {"MacAddress", ""},
                        {"Networks", Json::object()}};
   ns["Ports"] = published_ports(config, running);
   if (!ns.contains("IPAddress")) ns["IPAddress"] = "";
@@ -123,15 +130,30 @@ bool volume_in_use(const ContainerStore& store, const std::string& name, const s
 /// SIGKILLs a running container's processes (from inside its user namespace: PID 1 may run as
 /// an id the user cannot signal from outside) and waits until its holder lets go of the lock.
 void kill_and_wait(const StorePaths& paths, const ContainerStore& store, const std::string& id) {
-  try {
-    kill_container(paths, id, SIGKILL);
-  } catch (const Error&) {
-    // Exited (or not yet started) meanwhile: the wait below decides.
-  }
   using namespace std::chrono;
   auto deadline = steady_clock::now() + seconds(30);
-  while (store.is_running(id) && steady_clock::now() < deadline) std::this_thread::sleep_for(milliseconds(5));
-  if (store.is_running(id)) fail("could not kill running container {}", id.substr(0, 12));
+  auto next_kill = steady_clock::now();
+  // The holder may be a monitor still starting the container (a `run -d` or `start` racing
+  // us): its PID 1 does not exist yet, and one kill sent now would miss the PID 1 that comes
+  // after and leave us waiting for a container that runs on. So the kill is repeated until the
+  // holder lets go.
+  while (store.is_running(id)) {
+    if (steady_clock::now() >= deadline) fail("could not kill running container {}", id.substr(0, 12));
+    if (steady_clock::now() >= next_kill) {
+      try {
+        kill_container(paths, id, SIGKILL);
+      } catch (const Error&) {
+        // Exited, or not started yet: the loop decides.
+      }
+      next_kill = steady_clock::now() + milliseconds(50);
+    }
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+}
+
+/// Whether the container's record still exists (another rm may have removed it meanwhile).
+bool container_exists(const ContainerStore& store, const std::string& id) {
+  return path_exists(store.dir(id) + "/config.json");
 }
 
 }  // namespace
@@ -149,7 +171,12 @@ std::vector<std::string> remove_containers(const StorePaths& paths, const std::v
   std::vector<Doomed> doomed;
   for (const auto& name : names) {
     try {
-      std::string id = store.resolve(name);
+      std::optional<std::string> found = store.find(name);
+      // docker (since 20.10): `rm -f` of a container that does not exist succeeds, like rm -f
+      // of a missing file, so that a cleanup can be run again, also after it was killed.
+      if (!found && force) continue;
+      if (!found) fail("No such container: {}", name);
+      std::string id = *found;
       if (store.is_running(id)) {
         if (!force)
           fail(
@@ -165,16 +192,37 @@ std::vector<std::string> remove_containers(const StorePaths& paths, const std::v
       errors.push_back(e.what());
     }
   }
-  if (!doomed.empty()) enter_user_namespace(detect_id_mapping());
+  // A deletion that a killed tug left half-done: the container is already gone from every
+  // listing (retire), so no rm can name it any more; any rm finishes it.
+  std::vector<std::string> trash = store.leftover_trash();
+  if (!doomed.empty() || !trash.empty()) enter_user_namespace(detect_id_mapping());
   for (const auto& d : doomed) {
     try {
-      FileLock lock(store.lock_path(d.id), FileLock::Mode::kExclusive);
+      // Another rm of the same container may get there first: once it has retired the
+      // directory, the lock file is gone (the open fails) or we hold the lock of the trash.
+      std::optional<FileLock> lock;
+      try {
+        lock.emplace(store.lock_path(d.id), FileLock::Mode::kExclusive);
+      } catch (const Error&) {
+        if (container_exists(store, d.id)) throw;
+      }
+      if (!lock || !container_exists(store, d.id)) {
+        if (!force) fail("No such container: {}", d.name);
+        continue;
+      }
       store.remove(d.id);
       for (const auto& v : d.volumes)
         if (!volume_in_use(store, v, d.id)) remove_tree(paths.volumes() + "/" + v);
       removed.push_back(d.name);
     } catch (const Error& e) {
       errors.push_back(e.what());
+    }
+  }
+  for (const auto& path : trash) {
+    try {
+      remove_tree(path);
+    } catch (const Error&) {
+      // Being deleted by another tug as well, or not deletable: the next rm or run tries again.
     }
   }
   if (!errors.empty()) {
@@ -260,7 +308,9 @@ std::vector<std::string> container_port_lines(const StorePaths& paths, const std
   std::string id = store.resolve(name);
   Json ports = published_ports(store.load_config(id), store.live_state(id).running());
   std::vector<std::string> out;
-  auto frontend = [](const Json& f) { return join_host_port(f.value("HostIp", ""), f.value("HostPort", "")); };
+  auto frontend = [](const Json& f) {
+    return join_host_port(f.value("HostIp", ""), f.value("HostPort", ""));
+  };
   if (!port.empty()) {
     size_t slash = port.find('/');
     std::string number = port.substr(0, slash);

@@ -5,6 +5,8 @@
 #include "core/container_commit.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -81,29 +83,92 @@ std::vector<LayerDescriptor> parent_layers(const Image& parent) {
   return out;
 }
 
-// Unpauses on every path out of the commit, once the layer is taken or the commit failed.
+// Pauses a running container while its files are read and unpauses it on every path out of
+// the commit, a killed commit's included. Both are done by a small child in a session of its
+// own (neither ^C nor kill -9 of the commit reaches it): it pauses, waits until the commit lets
+// go or dies (either way its pipe reaches end of file), and unpauses. Done by the commit
+// itself, a kill between pause and unpause would leave the container frozen for good.
 class PauseGuard {
  public:
-  PauseGuard(const StorePaths& paths, const std::string& id, bool pause) : paths_(paths), id_(id) {
+  PauseGuard(const StorePaths& paths, const std::string& id, bool pause) {
     if (!pause || ContainerStore(paths).live_state(id).status != "running") return;
-    pause_container(paths, id);
-    paused_ = true;
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) fail_errno("pipe");
+    UniqueFd release_read(fds[0]), release_write(fds[1]);
+    if (::pipe2(fds, O_CLOEXEC) != 0) fail_errno("pipe");
+    UniqueFd reply_read(fds[0]), reply_write(fds[1]);
+    std::fflush(nullptr);
+    pid_t pid = ::fork();
+    if (pid < 0) fail_errno("fork");
+    if (pid == 0) {
+      // tug is single-threaded here, so the child may allocate and throw; it ends with _exit,
+      // leaving the parent's objects to the parent.
+      ::setsid();
+      // The reply goes to a commit that may be dead by then: EPIPE, not death (this process
+      // never execs, so the disposition goes nowhere else).
+      ::signal(SIGPIPE, SIG_IGN);
+      int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+      for (int fd = 0; fd < 3; ++fd) ::dup2(null, fd);
+      release_write.reset();
+      reply_read.reset();
+      std::string reply = "1";
+      try {
+        pause_container(paths, id);
+      } catch (const std::exception& e) {
+        reply = std::string("0") + e.what();
+      }
+      (void)!::write(reply_write.get(), reply.data(), reply.size());
+      reply_write.reset();
+      if (reply != "1") ::_exit(1);
+      char byte;
+      while (::read(release_read.get(), &byte, 1) < 0 && errno == EINTR) {
+      }
+      try {
+        unpause_container(paths, id);
+      } catch (const std::exception&) {
+        // It stopped meanwhile: nothing to unpause.
+      }
+      ::_exit(0);
+    }
+    guard_ = pid;
+    release_ = std::move(release_write);
+    release_read.reset();
+    reply_write.reset();
+    std::string reply;
+    char buf[512];
+    ssize_t n;
+    while ((n = ::read(reply_read.get(), buf, sizeof buf)) != 0) {
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) break;
+      reply.append(buf, static_cast<size_t>(n));
+    }
+    if (reply != "1") {
+      release();
+      throw Error(reply.size() > 1 ? reply.substr(1) : "the process pausing the container died");
+    }
   }
   ~PauseGuard() { release(); }
+  PauseGuard(const PauseGuard&) = delete;
+  PauseGuard& operator=(const PauseGuard&) = delete;
+
+  /// Unpauses (the guard does) and waits until it did.
   void release() {
-    if (!paused_) return;
-    paused_ = false;
-    try {
-      unpause_container(paths_, id_);
-    } catch (const Error&) {
-      // It stopped meanwhile: nothing to unpause.
+    if (guard_ <= 0) return;
+    release_.reset();
+    while (::waitpid(guard_, nullptr, 0) < 0 && errno == EINTR) {
     }
+    guard_ = -1;
+  }
+  /// In a forked child: lets go of the parent's end of the guard's pipe, which would otherwise
+  /// keep the guard waiting for as long as the child lives.
+  void drop_in_child() {
+    release_.reset();
+    guard_ = -1;
   }
 
  private:
-  const StorePaths& paths_;
-  const std::string& id_;
-  bool paused_ = false;
+  pid_t guard_ = -1;
+  UniqueFd release_;  ///< closing it (or dying) tells the guard to unpause
 };
 
 }  // namespace
@@ -158,6 +223,7 @@ std::string commit_container(const StorePaths& paths, const std::string& id, con
 
   PauseGuard pause(paths, id, options.pause);
   ChildTask child([&](ChildTask::Channel& channel) {
+    pause.drop_in_child();
     enter_user_namespace(mapping);
     ImageStore store(paths);
     clean_stale_temporaries(paths);

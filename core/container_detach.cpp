@@ -4,6 +4,7 @@
 #include "core/container_detach.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,6 +40,15 @@ void launch_monitor(const std::function<void(int ready_fd)>& body) {
     int ready = ready_write.get();
     try {
       ::setsid();
+      // The command waiting for us may be killed at any moment (kill -9; ^C cannot reach us in
+      // our own session): our reports to it (the ID, "OK") then go to a pipe nobody reads, and
+      // must fail with EPIPE rather than kill us with SIGPIPE, which would take the container
+      // down half-created or just started. Blocked, not ignored: an ignored signal would stay
+      // ignored across exec, and every child clears its mask before it execs (container_child).
+      sigset_t pipe_signal;
+      sigemptyset(&pipe_signal);
+      sigaddset(&pipe_signal, SIGPIPE);
+      ::sigprocmask(SIG_BLOCK, &pipe_signal, nullptr);
       if (::chdir("/") != 0) fail_errno("chdir /");
       int null = ::open("/dev/null", O_RDWR);
       if (null < 0) fail_errno("open /dev/null");

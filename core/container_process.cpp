@@ -282,6 +282,8 @@ SpawnedPid1 ContainerProcess::spawn(const ContainerStdio& stdio, bool die_with_p
   plan.path_env = path_env_.empty() ? nullptr : path_env_.c_str();
   plan.error_fd = err_write.get();
   plan.die_with_parent = die_with_parent;
+  UniqueFd self_pidfd(static_cast<int>(::syscall(SYS_pidfd_open, ::getpid(), 0)));
+  plan.parent_pidfd = self_pidfd.get();  // -1 on kernels before 5.3: PDEATHSIG alone
   plan.init = host_cfg.value("Init", false);
 
   block_supervised_signals();

@@ -272,20 +272,27 @@ std::string ContainerStore::retire(const std::string& id, std::string_view name)
   return trash;
 }
 
+std::vector<std::string> ContainerStore::leftover_trash() const {
+  std::vector<std::string> out;
+  std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(paths_.containers().c_str()), ::closedir);
+  if (!d) return out;
+  while (dirent* ent = ::readdir(d.get())) {
+    std::string_view name = ent->d_name;
+    if (name.starts_with(kTrashPrefix)) out.push_back(paths_.containers() + "/" + std::string(name));
+  }
+  return out;
+}
+
 void ContainerStore::collect_garbage() {
   std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(paths_.containers().c_str()), ::closedir);
   if (!d) return;
   std::vector<std::string> doomed;
-  std::vector<std::string> doomed_trash;
+  // Two collectors, or a collector and a background deleter, may race here: removal
+  // tolerates entries vanishing under it.
+  std::vector<std::string> doomed_trash = leftover_trash();
   time_t now = ::time(nullptr);
   while (dirent* ent = ::readdir(d.get())) {
     std::string id = ent->d_name;
-    if (id.rfind(kTrashPrefix, 0) == 0) {
-      // Two collectors, or a collector and a background deleter, may race here: removal
-      // tolerates entries vanishing under it.
-      doomed_trash.push_back(paths_.containers() + "/" + id);
-      continue;
-    }
     if (id.size() != 64) continue;
     FileLock lock = FileLock::try_lock(lock_path(id), FileLock::Mode::kExclusive, false);
     if (!lock.held()) continue;  // running, being created or being removed right now

@@ -87,6 +87,9 @@ class ContainerStore {
   /// creations that died before writing config.json, retired directories. Needs the user
   /// namespace.
   void collect_garbage();
+  /// Retired directories still awaiting deletion (paths): a deleter's work in progress, or
+  /// what a killed one left. Deleting them is always safe (nothing lists or uses them).
+  std::vector<std::string> leftover_trash() const;
 
  private:
   StorePaths paths_;

@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -121,8 +122,17 @@ class Forwarder {
 
   [[noreturn]] void run() {
     epoll_event events[64];
+    bool trimmed = true;  // trimmed before the loop started
     while (true) {
-      int n = ::epoll_wait(epoll_.get(), events, 64, -1);
+      // After a second without connections, give back what serving faulted in (see
+      // memory_trim), so an idle forwarder stays small; a busy one is left alone.
+      int n = ::epoll_wait(epoll_.get(), events, 64, connections_.empty() && !trimmed ? 1000 : -1);
+      if (n == 0 && connections_.empty()) {
+        trim_resident_memory();
+        trimmed = true;
+        continue;
+      }
+      if (n > 0) trimmed = false;
       for (int i = 0; i < n; ++i) {
         auto* tag = static_cast<Tag*>(events[i].data.ptr);
         if (tag->kind == Tag::kListener)
@@ -299,6 +309,13 @@ pid_t start_port_forwarder(std::vector<PortListener>& listeners) {
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
+  // Six fds per connection (two sockets, two pipes): the default soft limit of 1024 would cap a
+  // container at ~170 concurrent connections. The hard limit is ours to take.
+  struct rlimit files;
+  if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &files);
+  }
   trim_resident_memory();
   Forwarder(listeners).run();
 }
