@@ -226,7 +226,8 @@ wait_bg() {
   (sleep "$secs" && kill -KILL "$pid" 2>/dev/null && echo "# tug still running after ${secs}s: killed" >&2) 3>&- &
   dog=$!
   wait "$pid" && status=0 || status=$?
-  kill "$dog" 2>/dev/null || true
+  # SIGKILL: a watchdog TERMed right after its fork could run bats's own trap and report twice.
+  kill -KILL "$dog" 2>/dev/null || true
   wait "$dog" 2>/dev/null || true
 }
 
