@@ -14,6 +14,7 @@
 
 #include "core/container_lifecycle.hpp"
 #include "core/container_list.hpp"
+#include "core/container_size.hpp"
 #include "core/container_store.hpp"
 #include "core/image_store.hpp"
 #include "core/json_log.hpp"

@@ -65,12 +65,7 @@ std::string displayable_ports(std::vector<PortSummary> ports);
 /// net.JoinHostPort: "0.0.0.0:80", "[::]:80".
 std::string join_host_port(std::string_view host, std::string_view port);
 
-// ---- sizes (`ps -s`, `inspect --size`)
-
-/// Bytes in a container's writable layer as docker counts them (sizes of everything but
-/// directories, hard links once), for each container directory in `dirs`. Files the user cannot
-/// read because container ids own them are counted from a child inside a user namespace.
-std::vector<int64_t> writable_layer_sizes(const std::vector<std::string>& dirs);
+// ---- sizes (`ps -s`, `inspect --size`; measured in core/container_size.hpp)
 
 /// docker's Size column: "12B (virtual 1.2MB)", or "12B" when the virtual size is 0.
 std::string size_text(int64_t size_rw, int64_t size_root_fs);
