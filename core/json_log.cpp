@@ -14,6 +14,7 @@
 #include <cerrno>
 
 #include "core/container_store.hpp"
+#include "core/format/go_duration.hpp"
 #include "core/format/go_strconv.hpp"
 #include "util/error.hpp"
 #include "util/json.hpp"
@@ -160,44 +161,13 @@ Timestamp to_timestamp(const TimeShape& t, int64_t offset_seconds) {
          seconds(offset_seconds);
 }
 
-// Go's time.ParseDuration: "300ms", "-1.5h", "2h45m"; nullopt when malformed.
-std::optional<int64_t> parse_go_duration(std::string_view s) {
-  static const std::pair<std::string_view, long double> kUnits[] = {
-      {"ns", 1},   {"us", 1e3}, {"\u00b5s", 1e3}, {"\u03bcs", 1e3},
-      {"ms", 1e6}, {"s", 1e9},  {"m", 60e9},      {"h", 3600e9}};
-  long double sign = 1;
-  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
-    if (s[0] == '-') sign = -1;
-    s.remove_prefix(1);
+// Go's time.ParseDuration (core/format/go_duration.hpp); nullopt when `s` is not a duration.
+std::optional<int64_t> duration_if_any(std::string_view s) {
+  try {
+    return parse_go_duration(s);
+  } catch (const Error&) {
+    return std::nullopt;
   }
-  if (s == "0") return 0;
-  if (s.empty()) return std::nullopt;
-  long double total = 0;
-  while (!s.empty()) {
-    size_t i = 0;
-    long double value = 0, scale = 1;
-    bool any = false;
-    for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i, any = true) value = value * 10 + (s[i] - '0');
-    if (i < s.size() && s[i] == '.') {
-      for (++i; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i, any = true)
-        value += (s[i] - '0') * (scale /= 10);
-    }
-    if (!any) return std::nullopt;
-    s.remove_prefix(i);
-    size_t unit_len = 0;
-    for (const auto& [name, factor] : kUnits) {
-      // "m" must not swallow the "m" of "ms": take the longest unit that matches.
-      if (s.substr(0, name.size()) == name && name.size() > unit_len) {
-        unit_len = name.size();
-        scale = factor;
-      }
-    }
-    if (unit_len == 0) return std::nullopt;
-    s.remove_prefix(unit_len);
-    total += value * scale;
-  }
-  if (total > 9.2e18L) return std::nullopt;  // Go: "invalid duration" on overflow
-  return static_cast<int64_t>(sign * total);
 }
 
 std::optional<Timestamp> parse_unix_time(std::string_view s) {
@@ -570,7 +540,7 @@ std::optional<Timestamp> parse_rfc3339(std::string_view text) {
 // docker's timetypes.GetTimestamp, run by the docker CLI before it asks the daemon.
 Timestamp parse_log_time_arg(std::string_view text, Timestamp now) {
   if (text != "0") {
-    if (auto d = parse_go_duration(text))
+    if (auto d = duration_if_any(text))
       return std::chrono::floor<std::chrono::seconds>(now - std::chrono::nanoseconds(*d));
   }
   // Without Z, + or a zone's third '-', the time is in the local zone (its offset now).
