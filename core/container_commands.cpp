@@ -75,7 +75,7 @@ Json container_inspect_json(const StorePaths& paths, const std::string& id, bool
   take("HostConfig");
   take("GraphDriver");
   if (size) {
-    int64_t rw = writable_layer_sizes({dir}).front();
+    int64_t rw = writable_layer_sizes(paths, {id}).front();
     int64_t image_size = 0;
     try {
       if (auto img = ImageStore(paths).find(cfg.value("Image", ""))) image_size = img->size;

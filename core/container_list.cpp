@@ -621,9 +621,9 @@ std::vector<Json> container_list_rows(const StorePaths& paths, const ContainerLi
 
   std::vector<int64_t> rw_sizes;
   if (options.size) {
-    std::vector<std::string> dirs;
-    for (const auto& c : shown) dirs.push_back(store.dir(c.id));
-    rw_sizes = writable_layer_sizes(dirs);
+    std::vector<std::string> ids;
+    for (const auto& c : shown) ids.push_back(c.id);
+    rw_sizes = writable_layer_sizes(paths, ids);
   }
 
   ImageStore images(paths);

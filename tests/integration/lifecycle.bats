@@ -89,6 +89,15 @@ monitors() { pgrep -f -- "--root $TUG_TEST_ROOT .*run -d|--root $TUG_TEST_ROOT .
 }
 
 @test "a container running as a non-root user is stopped and killed too" {
+  if ! has_full_mapping; then
+    # One mapped id: another user cannot exist in the container; tug says why and how to fix it.
+    run_tug -125 run -d --name uu --user 1000:1000 busybox:test sleep 1000
+    assert_error_first_line "tug: user 1000:1000 (uid 1000, gid 1000) is not mapped in this user namespace (id mapping: single): no /etc/subuid and /etc/subgid range for $(id -un): only one id is mapped and file owners in images are squashed; fix: usermod --add-subuids 100000-165535 --add-subgids 100000-165535 $(id -un)"
+    # As docker does when a run cannot start, the container stays, created, and rm removes it.
+    assert_equal "$(state_of uu Status)" created "status"
+    run_tug rm uu
+    return
+  fi
   run_tug run -d --name uu --user 1000:1000 busybox:test sleep 1000
   run_tug exec uu id -u
   assert_output 1000
@@ -156,21 +165,23 @@ monitors() { pgrep -f -- "--root $TUG_TEST_ROOT .*run -d|--root $TUG_TEST_ROOT .
 }
 
 @test "pause stops every process of the container, unpause lets them go on" {
-  run_tug run -d --name pp busybox:test sh -c 'i=0; while true; do i=$((i+1)); echo $i > /count; sleep 0.05; done'
+  local dir=$BATS_TEST_TMPDIR/pause-count
+  mkdir -p "$dir"
+  run_tug run -d --name pp -v "$dir:/data" busybox:test sh -c 'i=0; while true; do i=$((i+1)); echo $i > /data/next; mv /data/next /data/count; sleep 0.05; done'
   sleep 0.3
   run_tug pause pp
   assert_output pp
   assert_equal "$(state_of pp Status)" paused "status"
   assert_equal "$(state_of pp Paused)" true "Paused"
-  local upper=$TUG_TEST_ROOT/containers/$(tug inspect -f '{{.Id}}' pp)/upper/count a b
-  a=$(cat "$upper")
+  local count=$dir/count a b
+  a=$(cat "$count")
   sleep 0.5
-  b=$(cat "$upper")
+  b=$(cat "$count")
   assert_equal "$b" "$a" "the counter while paused"
   run_tug unpause pp
   assert_equal "$(state_of pp Status)" running "status after unpause"
   sleep 0.5
-  b=$(cat "$upper")
+  b=$(cat "$count")
   ((b > a)) || fail "the counter did not move after unpause ($a, $b)"
   run_tug -125 unpause pp
   run_tug rm -f pp
