@@ -63,6 +63,9 @@ void add_container_flags(CLI::App* cmd, ContainerFlags& f) {
   cmd->add_option("--stop-timeout", f.stop_timeout, "Timeout (in seconds) to stop a container");
   cmd->add_flag("--init", o.init,
                 "Run an init inside the container that forwards signals and reaps processes");
+  cmd->add_option("-m,--memory", o.memory, "Memory limit");
+  cmd->add_option("--memory-swap", o.memory_swap,
+                  "Swap limit equal to memory plus swap: '-1' to enable unlimited swap");
   cmd->add_option("--cidfile", o.cidfile, "Write the container ID to the file");
   cmd->add_option("--health-cmd", o.health.cmd, "Command to run to check health");
   cmd->add_option("--health-interval", o.health.interval, "Time between running the check (ms|s|m|h)");

@@ -213,6 +213,10 @@ void die_with_parent(const ExecPlan& plan) {
 
 void start_child(const ExecPlan& plan) {
   die_with_parent(plan);
+  // Into the container's cgroup before anything runs, so that every process the command
+  // forks is charged there too.
+  if (plan.cgroup_procs_fd >= 0 && ::write(plan.cgroup_procs_fd, "0", 1) != 1)
+    die(plan, ChildStep::kCgroup, errno);
   // Descriptors the caller leaked to tug (a test harness's fd 3, say) must not reach the
   // container: mark everything above stderr close-on-exec.
   ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
@@ -277,6 +281,9 @@ void start_command_under_init(const ExecPlan& plan) {
 
 void container_child_main(const ExecPlan& plan) {
   start_child(plan);
+  // A cgroup namespace rooted at the container's own cgroup: /proc/self/cgroup says "/", as
+  // in docker, rather than the path of the cgroup on the host.
+  if (plan.cgroup_procs_fd >= 0 && ::unshare(CLONE_NEWCGROUP) != 0) die(plan, ChildStep::kCgroup, errno);
   // pivot_root moves every process of the mount namespace whose root is the old root, so
   // PID 1 takes a copy of the namespace the parent prepared: the parent (tug) stays on the
   // host's root and keeps working with host paths.

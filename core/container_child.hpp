@@ -29,6 +29,7 @@ enum class ChildStep : int32_t {
   kSeccomp,
   kExec,
   kInit,
+  kCgroup,
 };
 
 /// What the child writes to error_fd when a step fails (exec success closes it silently).
@@ -72,6 +73,7 @@ struct ExecPlan {
   bool die_with_parent = true;  ///< SIGKILL the container if the tug holding it dies
   int parent_pidfd = -1;        ///< pidfd of that tug: it may die before PDEATHSIG is armed
   bool init = false;            ///< --init: stay as an init process and run the command as its child
+  int cgroup_procs_fd = -1;     ///< the container cgroup's cgroup.procs, joined first; -1: none
 };
 
 /// Runs in the forked child (PID 1 of the new pid namespace); never returns.

@@ -12,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "core/cgroup.hpp"
 #include "core/container_lifecycle.hpp"
 #include "core/container_list.hpp"
 #include "core/container_size.hpp"
@@ -187,7 +188,11 @@ std::vector<std::string> remove_containers(const StorePaths& paths, const std::v
         kill_and_wait(paths, store, id);
       }
       Doomed d{name, id, {}};
-      if (volumes) d.volumes = anonymous_volumes(store.load_config(id));
+      Json config = store.load_config(id);
+      if (volumes) d.volumes = anonymous_volumes(config);
+      // A monitor killed with SIGKILL leaves its cgroup behind; outside the user namespace
+      // entered below, the cgroup's path is still the host's.
+      if (config["HostConfig"].value("Memory", int64_t{0}) > 0) remove_container_cgroup(id);
       doomed.push_back(std::move(d));
     } catch (const Error& e) {
       errors.push_back(e.what());

@@ -9,6 +9,8 @@
 #include <cctype>
 #include <string_view>
 
+#include "core/cgroup.hpp"
+#include "core/format/human_units.hpp"
 #include "core/healthcheck.hpp"
 #include "core/image_config.hpp"
 #include "core/pull.hpp"
@@ -110,6 +112,26 @@ std::vector<std::string> container_env(const Image& image, const RunOptions& o) 
   return merge_env(json_string_array(cfg.value("Env", Json())), overrides);
 }
 
+// -m and --memory-swap, checked as docker's CLI and daemon check them; without --memory-swap
+// the daemon allows as much swap as memory (MemorySwap = 2 × Memory).
+MemoryLimits parse_memory_limits(const RunOptions& o) {
+  auto bytes = [](const std::string& text, const char* flag) -> int64_t {
+    if (text.empty()) return 0;
+    if (text == "-1" && std::string_view(flag) == "--memory-swap") return -1;
+    auto n = ram_in_bytes(text);
+    if (!n) fail("invalid argument \"{}\" for \"{}\" flag: invalid size: '{}'", text, flag, text);
+    return *n;
+  };
+  MemoryLimits limits{bytes(o.memory, "-m, --memory"), bytes(o.memory_swap, "--memory-swap")};
+  if (limits.memory > 0 && limits.memory < 6 * 1024 * 1024) fail("Minimum memory limit allowed is 6MB");
+  if (limits.swap != 0 && limits.memory == 0)
+    fail("You should always set the Memory limit when using Memoryswap limit, see usage");
+  if (limits.swap > 0 && limits.swap < limits.memory)
+    fail("Minimum memoryswap limit should be larger than memory limit, see usage");
+  if (limits.memory > 0 && limits.swap == 0) limits.swap = 2 * limits.memory;
+  return limits;
+}
+
 }  // namespace
 
 CreatedContainer create_container(Image image, ContainerStore& containers, const RunOptions& o) {
@@ -121,6 +143,7 @@ CreatedContainer create_container(Image image, ContainerStore& containers, const
   if (!name.empty() && name.front() == '/') name.erase(0, 1);
 
   RestartPolicy restart = parse_restart_policy(o.restart);
+  MemoryLimits memory = parse_memory_limits(o);
   if (!o.stop_signal.empty()) parse_signal(o.stop_signal);  // docker refuses a bad one at creation
   Json healthcheck = healthcheck_config(image_cfg.value("Healthcheck", Json()), o.health);
   std::vector<PortMapping> port_mappings;
@@ -224,7 +247,9 @@ CreatedContainer create_container(Image image, ContainerStore& containers, const
           {"SecurityOpt", o.security_opts.empty() ? Json(nullptr) : Json(o.security_opts)},
           {"Tmpfs", tmpfs.empty() ? Json(nullptr) : tmpfs},
           {"RestartPolicy", restart.to_json()},
-          {"Init", o.init}}},
+          {"Init", o.init},
+          {"Memory", memory.memory},
+          {"MemorySwap", memory.swap}}},
         {"Mounts", mounts},
     };
     if (o.stop_timeout) config["Config"]["StopTimeout"] = *o.stop_timeout;

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <functional>
 
 #include "core/container_monitor.hpp"
@@ -75,7 +76,10 @@ void launch_monitor(const std::function<void(int ready_fd)>& body) {
     }
     answer.append(buf, static_cast<size_t>(n));
   }
-  if (answer.starts_with("OK")) return;
+  if (answer.starts_with("OK")) {
+    std::fputs(answer.substr(answer.find('\n') + 1).c_str(), stderr);
+    return;
+  }
   if (answer.starts_with("E ")) {
     size_t nl = answer.find('\n');
     int code = kExitToolError;

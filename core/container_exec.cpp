@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "core/cgroup.hpp"
 #include "core/container_child.hpp"
 #include "core/container_process.hpp"
 #include "core/container_store.hpp"
@@ -150,6 +151,9 @@ std::string describe_exec_failure(const ChildFailure& f, const std::string& comm
     case ChildStep::kInit:
       what = fmt::format("start the command under the init: {}", why);
       break;
+    case ChildStep::kCgroup:
+      what = fmt::format("join the container's cgroup: {}", why);
+      break;
     case ChildStep::kSeccomp:
       what = fmt::format("load seccomp filter: {}", why);
       break;
@@ -192,6 +196,9 @@ int exec_in_container(const StorePaths& paths, const ExecOptions& o) {
   UniqueFd devnull(::open("/dev/null", O_RDWR | O_CLOEXEC));
   if (!devnull) fail_errno("open /dev/null");
   UniqueFd pid1 = pin_pid1(store, id, state);
+  // An exec'd process counts against the container's memory limit, as in docker.
+  std::optional<ContainerCgroup> cgroup;
+  if (host_cfg.value("Memory", int64_t{0}) > 0) cgroup = ContainerCgroup::find(id);
 
   // Between fork and exec our child is tug's binary inside the container's PID namespace: not
   // dumpable, the container's root can neither ptrace it nor open its /proc/PID/exe (runc's
@@ -267,6 +274,7 @@ int exec_in_container(const StorePaths& paths, const ExecOptions& o) {
   plan.envp = env_ptrs.data();
   plan.path_env = path_env ? path_env->c_str() : nullptr;
   plan.error_fd = err_write.get();
+  plan.cgroup_procs_fd = cgroup ? cgroup->procs_fd() : -1;
   // A detached process outlives us, as docker's does; an attached one ends with us.
   plan.die_with_parent = !o.detach;
 

@@ -174,8 +174,11 @@ struct Pipe {
 
 /// Tells the waiting command the container runs, then points the fd at /dev/null: the command
 /// sees end of file, and a later failure report goes nowhere instead of into a reused fd.
-void report_ready(int ready_fd) {
-  (void)!::write(ready_fd, "OK\n", 3);
+// "OK", then the warnings the caller prints (our own stderr is /dev/null).
+void report_ready(int ready_fd, const std::vector<std::string>& warnings) {
+  std::string message = "OK\n";
+  for (const auto& w : warnings) message += w + "\n";
+  (void)!::write(ready_fd, message.data(), message.size());
   int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
   if (null >= 0) {
     ::dup3(null, ready_fd, O_CLOEXEC);
@@ -239,6 +242,7 @@ int monitor_container(const StorePaths& paths, CreatedContainer& created, const 
     SpawnedPid1 pid1;
     std::string started_at = now_rfc3339();
     auto started = std::chrono::steady_clock::now();
+    uint64_t oom_kills_before = process.oom_kills();
     try {
       pid1 = process.spawn(ContainerStdio{.stdin_fd = in ? in->read.get() : -1, .tty = tty});
     } catch (const Error& e) {
@@ -259,13 +263,14 @@ int monitor_container(const StorePaths& paths, CreatedContainer& created, const 
       s.pid = pid1.pid;
       s.monitor_pid = static_cast<int>(::getpid());
       s.exit_code = 0;
+      s.oom_killed = false;
       s.error.clear();
       s.started_at = started_at;
       if (!first) s.restart_count++;
     });
     if (health) health->container_started();
     if (first) {
-      report_ready(ready_fd);
+      report_ready(ready_fd, process.warnings());
       // A container that is not --rm has nothing for the janitor to delete: let it finish
       // its collection and go, rather than idle beside us for the container's whole life.
       // (With --rm we delete the files ourselves at the end: we are in the user namespace.)
@@ -286,10 +291,12 @@ int monitor_container(const StorePaths& paths, CreatedContainer& created, const 
     int restarts = containers.load_state(id).restart_count;
     bool by_user = path_exists(stopped_by_user_mark(dir));
     bool again = !auto_remove && should_restart(policy, code, restarts, by_user);
+    bool oom_killed = process.oom_kills() > oom_kills_before;
     containers.update_state(id, [&](ContainerState& s) {
       s.status = again ? "restarting" : "exited";
       s.pid = 0;
       s.exit_code = code;
+      s.oom_killed = oom_killed;
       s.finished_at = now_rfc3339();
     });
     if (!again) break;

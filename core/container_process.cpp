@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstring>
 
 #include "core/image_config.hpp"
@@ -114,6 +115,8 @@ std::string describe_child_failure(const ChildFailure& f, const std::string& com
       return fmt::format("set no_new_privs: {}", why);
     case ChildStep::kInit:
       return fmt::format("start the command under the init: {}", why);
+    case ChildStep::kCgroup:
+      return fmt::format("join the container's cgroup: {}", why);
     case ChildStep::kSeccomp:
       return fmt::format("load seccomp filter: {}", why);
   }
@@ -137,6 +140,10 @@ ContainerProcess::ContainerProcess(const StorePaths& paths, CreatedContainer& cr
                                    const IdMapping& mapping)
     : paths_(paths), created_(created), mapping_(mapping) {}
 
+ContainerProcess::~ContainerProcess() {
+  if (cgroup_) cgroup_->remove();
+}
+
 void ContainerProcess::prepare(PendingUserNamespace& userns, std::optional<BackgroundJanitor>& janitor,
                                bool volatile_upper) {
   ContainerStore containers(paths_);
@@ -157,6 +164,17 @@ void ContainerProcess::prepare(PendingUserNamespace& userns, std::optional<Backg
   published_ =
       bind_published_ports(published_mappings(host_cfg, cfg["Config"].value("ExposedPorts", Json::object())),
                            cfg.value("Name", "/").substr(1));
+
+  // The cgroup is made from the host's cgroup namespace, before ours hides the path.
+  MemoryLimits limits{host_cfg.value("Memory", int64_t{0}), host_cfg.value("MemorySwap", int64_t{0})};
+  if (limits.memory > 0) {
+    std::string why_not;
+    cgroup_ = ContainerCgroup::create(id, limits, why_not);
+    if (!cgroup_) {
+      warnings_.push_back("WARNING: --memory ignored: " + why_not);
+      std::fprintf(stderr, "%s\n", warnings_.back().c_str());
+    }
+  }
 
   userns.enter();
   janitor.emplace(containers);
@@ -285,6 +303,7 @@ SpawnedPid1 ContainerProcess::spawn(const ContainerStdio& stdio, bool die_with_p
   UniqueFd self_pidfd(static_cast<int>(::syscall(SYS_pidfd_open, ::getpid(), 0)));
   plan.parent_pidfd = self_pidfd.get();  // -1 on kernels before 5.3: PDEATHSIG alone
   plan.init = host_cfg.value("Init", false);
+  plan.cgroup_procs_fd = cgroup_ ? cgroup_->procs_fd() : -1;
 
   block_supervised_signals();
   // clone(CLONE_NEWPID) rather than unshare + fork: a PID namespace whose init exited takes no

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/background_janitor.hpp"
+#include "core/cgroup.hpp"
 #include "core/container_child.hpp"
 #include "core/container_create.hpp"
 #include "core/image_config.hpp"
@@ -50,6 +51,8 @@ class ContainerProcess {
   ContainerProcess(const StorePaths& paths, CreatedContainer& created, const IdMapping& mapping);
   ContainerProcess(const ContainerProcess&) = delete;
   ContainerProcess& operator=(const ContainerProcess&) = delete;
+  /// Removes the container's cgroup: PID 1 is gone by then.
+  ~ContainerProcess();
 
   /// Works out capabilities and seccomp (no namespace needed: call while the id mappers run),
   /// then enters `userns`, starts the janitor (before any PID namespace exists), unshares the
@@ -64,6 +67,12 @@ class ContainerProcess {
 
   /// The command PID 1 runs (argv[0]), for messages.
   const std::string& command() const { return argv_[0]; }
+
+  /// One-line warnings of prepare() (a limit that could not be applied), also written to stderr.
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
+  /// How many of the container's processes the kernel OOM-killed so far; 0 without a cgroup.
+  uint64_t oom_kills() const { return cgroup_ ? cgroup_->oom_kills() : 0; }
 
  private:
   const StorePaths& paths_;
@@ -80,6 +89,8 @@ class ContainerProcess {
   std::string workdir_, path_env_;
   std::vector<PortListener> published_;  ///< bound in the host's network namespace
   pid_t port_forwarder_ = -1;
+  std::optional<ContainerCgroup> cgroup_;  ///< with --memory, where a cgroup can be made
+  std::vector<std::string> warnings_;
 };
 
 }  // namespace tug

@@ -42,6 +42,8 @@ struct RunOptions {
   std::string stop_signal;                    ///< --stop-signal
   std::optional<int> stop_timeout;            ///< --stop-timeout
   bool init = false;                          ///< --init
+  std::string memory;                         ///< -m/--memory: a limit such as "64m"
+  std::string memory_swap;                    ///< --memory-swap: memory plus swap, -1 unlimited
   std::string cidfile;                        ///< --cidfile
   HealthFlags health;                         ///< --health-cmd, --health-interval, ..., --no-healthcheck
   PullPolicy pull = PullPolicy::kMissing;     ///< --pull

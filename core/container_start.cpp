@@ -101,6 +101,7 @@ int run_container(const StorePaths& paths, const RunOptions& options) {
                                   log ? &*log : nullptr);
   state.status = "exited";
   state.exit_code = code;
+  state.oom_killed = process.oom_kills() > 0;
   state.pid = 0;
   state.finished_at = now_rfc3339();
   if (!remove) containers.save_state(id, state, true);

@@ -1,6 +1,7 @@
 // go-units ports: the exact thresholds docker uses in `ps`, `images` and friends.
 #include "core/format/human_units.hpp"
 
+#include <cctype>
 #include <cstdio>
 #include <ctime>
 
@@ -16,6 +17,44 @@ std::string human_size(double size) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*g%s", 3, size, kUnits[i]);
   return buf;
+}
+
+std::optional<int64_t> ram_in_bytes(const std::string& text) {
+  // ^(\d+(\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$
+  size_t i = 0;
+  auto digits = [&] {
+    size_t start = i;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+    return i > start;
+  };
+  if (!digits()) return std::nullopt;
+  while (i < text.size() && text[i] == '.') {
+    ++i;
+    if (!digits()) return std::nullopt;
+  }
+  std::string number = text.substr(0, i);
+  if (i < text.size() && text[i] == ' ') ++i;
+  double multiplier = 1;
+  if (i < text.size()) {
+    static const std::string kUnits = "kmgtp";
+    auto unit = kUnits.find(static_cast<char>(std::tolower(static_cast<unsigned char>(text[i]))));
+    if (unit != std::string::npos) {
+      for (size_t k = 0; k <= unit; ++k) multiplier *= 1024;
+      ++i;
+    }
+  }
+  if (i < text.size() && (text[i] == 'i' || text[i] == 'I')) ++i;
+  if (i < text.size() && (text[i] == 'b' || text[i] == 'B')) ++i;
+  if (i != text.size()) return std::nullopt;
+  double value = 0;
+  try {
+    size_t used = 0;
+    value = std::stod(number, &used);
+    if (used != number.size()) return std::nullopt;  // "1.2.3"
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  return static_cast<int64_t>(value * multiplier);
 }
 
 std::string human_duration(int64_t seconds) {

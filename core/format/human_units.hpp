@@ -2,12 +2,17 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace tug {
 
 /// "4.26MB": decimal units, three significant digits (units.HumanSizeWithPrecision(n, 3)).
 std::string human_size(double bytes);
+
+/// go-units RAMInBytes: "64m", "1.5g", "512kb", "100" (bytes); binary multiples (k = 1024),
+/// case-insensitive, an optional "i" and "b". nullopt when the text is not a size.
+std::optional<int64_t> ram_in_bytes(const std::string& text);
 
 /// "5 seconds", "About a minute", "3 hours", "8 days" (units.HumanDuration).
 std::string human_duration(int64_t seconds);

@@ -161,7 +161,7 @@ run_config() {
   local cmd=(env -i HOME="$home" USER="$user" LOGNAME="$user" PATH="$std_path" LANG=C.UTF-8
     TMPDIR="$dir/tmp" TUG="$TUG" TUG_TEST_TMPDIR="$dir" TUG_TEST_FIXTURES="$work/fixtures")
   [ -z "$overlay" ] || cmd+=(TUG_OVERLAY="$overlay")
-  cmd+=(bats --tap "${run_args[@]}")
+  cmd+=(bats --tap --timing "${run_args[@]}")
   if [ "$name" != self ] && [ "$user" != "$(id -un)" ]; then
     if ! runuser -u "$user" -- test -x "$TUG"; then
       echo "run.sh: $user cannot execute $TUG (check the permissions of its directories)" | tee "$log"
@@ -172,6 +172,7 @@ run_config() {
     cmd=(runuser -u "$user" -- "${cmd[@]}")
   fi
 
+  local started=$SECONDS
   (cd "$dir" && timeout -k 10 "${TUG_IT_TIMEOUT:-1200}" "${cmd[@]}" </dev/null 2>&1) | tee "$log"
   local rc=${PIPESTATUS[0]}
   local total pass fail
@@ -179,7 +180,7 @@ run_config() {
   pass=$(grep -c '^ok ' "$log")
   fail=$(grep -c '^not ok ' "$log")
   # A failed setup_file is one "not ok" for a whole file: count what did not pass.
-  result[$name]="${total:-?} tests, $pass passed, $((${total:-0} - pass)) not passed"
+  result[$name]="${total:-?} tests, $pass passed, $((${total:-0} - pass)) not passed, $((SECONDS - started)) s"
   if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
     result[$name]+=" (TIMED OUT after ${TUG_IT_TIMEOUT:-1200}s)"
   fi
