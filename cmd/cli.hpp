@@ -31,5 +31,6 @@ void register_lifecycle_commands(CLI::App& app, const GlobalOptions& globals);  
 void register_exec_commands(CLI::App& app, const GlobalOptions& globals);          // cmd/exec.cpp
 void register_container_fs_commands(CLI::App& app, const GlobalOptions& globals);  // cmd/container_fs.cpp
 void register_logs_commands(CLI::App& app, const GlobalOptions& globals);          // cmd/logs.cpp
+void register_build_commands(CLI::App& app, const GlobalOptions& globals);         // cmd/build.cpp
 
 }  // namespace tug

@@ -36,7 +36,7 @@ void add_images_command(CLI::App* cmd, const GlobalOptions& globals) {
   cmd->add_option("--format", f->format, "Format output using a Go template");
   cmd->add_option("repository", f->repo, "Only show images of this repository[:tag]");
   cmd->callback([f, &globals] {
-    auto rows = image_list_rows(globals.paths(), f->no_trunc);
+    auto rows = image_list_rows(globals.paths(), f->no_trunc, f->all);
     if (!f->repo.empty()) {
       std::string want = f->repo.front();
       std::vector<Json> kept;

@@ -10,6 +10,7 @@
 #include "cmd/cli.hpp"
 #include "cmd/transfer_printer.hpp"
 #include "core/container_detach.hpp"
+#include "core/container_network.hpp"
 #include "core/container_run.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
@@ -56,6 +57,12 @@ void add_container_flags(CLI::App* cmd, ContainerFlags& f) {
       ->allow_extra_args(false);
   cmd->add_flag("-P,--publish-all", o.publish_all, "Publish all exposed ports to random ports");
   cmd->add_option("--expose", o.expose, "Expose a port or a range of ports")->allow_extra_args(false);
+  cmd->add_option("--network,--net", o.network, "Connect a container to a network (none, host)");
+  cmd->add_option("--add-host", o.add_hosts, "Add a custom host-to-IP mapping (host:ip)")
+      ->allow_extra_args(false);
+  cmd->add_option("--dns", o.dns, "Set custom DNS servers")->allow_extra_args(false);
+  cmd->add_option("--dns-option", o.dns_options, "Set DNS options")->allow_extra_args(false);
+  cmd->add_option("--dns-search", o.dns_search, "Set custom DNS search domains")->allow_extra_args(false);
   cmd->add_option("--pull", f.pull, "Pull image before running (\"always\", \"missing\", \"never\")");
   cmd->add_option("--platform", f.platform, "Set platform if server is multi-platform capable");
   cmd->add_option("--restart", o.restart, "Restart policy to apply when a container exits");
@@ -88,6 +95,8 @@ void finish_container_flags(CLI::App* cmd, ContainerFlags& f, const char* name) 
   if (cmd->count("--entrypoint")) o.entrypoint = f.entrypoint;
   if (cmd->count("--stop-timeout")) o.stop_timeout = f.stop_timeout;
   if (cmd->count("--health-retries")) o.health.retries = f.health_retries;
+  // docker's CLI checks these before anything else happens; its warnings come first too.
+  for (const auto& warning : container_network(o).warnings) std::fprintf(stderr, "%s\n", warning.c_str());
   o.pull = parse_pull_policy(f.pull);
   o.pull_options = pull_options_from_env();
   o.pull_options.platform = f.platform;

@@ -188,11 +188,19 @@ std::vector<std::string> remove_containers(const StorePaths& paths, const std::v
         kill_and_wait(paths, store, id);
       }
       Doomed d{name, id, {}};
-      Json config = store.load_config(id);
-      if (volumes) d.volumes = anonymous_volumes(config);
+      // A concurrent rm may have removed it meanwhile: the loop below tells which.
+      Json config;
+      try {
+        config = store.load_config(id);
+      } catch (const Error&) {
+        if (container_exists(store, id)) throw;
+        config = Json::object();
+      }
+      if (volumes && !config.empty()) d.volumes = anonymous_volumes(config);
       // A monitor killed with SIGKILL leaves its cgroup behind; outside the user namespace
       // entered below, the cgroup's path is still the host's.
-      if (config["HostConfig"].value("Memory", int64_t{0}) > 0) remove_container_cgroup(id);
+      if (config.value("HostConfig", Json::object()).value("Memory", int64_t{0}) > 0)
+        remove_container_cgroup(id);
       doomed.push_back(std::move(d));
     } catch (const Error& e) {
       errors.push_back(e.what());

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <functional>
 #include <optional>
 
 #include "core/container_changes.hpp"
@@ -210,6 +211,69 @@ Json commit_history_entry(const Json& container_config, const std::string& creat
   return entry;
 }
 
+namespace {
+
+// Packs the container's changes (in a child inside the user namespace, holding the store lock
+// shared) and imports them as a layer; nullopt when nothing changed. `packed` runs in the
+// parent once the files are read (the container may go on).
+std::optional<ImportedLayer> import_changes(const StorePaths& paths, const std::string& id,
+                                            const std::function<void()>& packed,
+                                            const std::function<void()>& in_child) {
+  ContainerFiles files = container_files(paths, id);
+  IdMapping mapping = detect_id_mapping();
+  ChildTask child([&](ChildTask::Channel& channel) {
+    in_child();
+    enter_user_namespace(mapping);
+    ImageStore store(paths);
+    clean_stale_temporaries(paths);
+    FileLock lock(paths.store_lock(), FileLock::Mode::kShared);
+    std::vector<Change> changes = compute_changes(files);
+    if (changes.empty()) {
+      channel.send(Json{{"packed", true}});
+      channel.send(Json::object());
+      return;
+    }
+    TempFile temp(fmt::format("{}/.tmp-commit-{}", paths.tmp(), ::getpid()));
+    {
+      FdSink file(temp.fd.get(), temp.path);
+      GzipSink gzip(file);
+      TarPacker packer(gzip);
+      pack_changes(packer, files.own_dir, changes);
+      packer.finish();
+      gzip.finish();
+    }
+    channel.send(Json{{"packed", true}});
+    channel.send(imported_layer_json(
+        import_packed_layer(store, temp.fd.get(), temp.path, mapping.mode != IdMapping::Mode::kSingle)));
+  });
+  child.receive();
+  packed();
+  Json done = child.receive();
+  child.wait();
+  if (!done.contains("diff_id")) return std::nullopt;
+  return imported_layer_from_json(done);
+}
+
+}  // namespace
+
+std::optional<ImportedLayer> commit_container_layer(const StorePaths& paths, const std::string& id,
+                                                    std::optional<FileLock>& store_lock) {
+  return import_changes(
+      paths, id, [&] { store_lock.emplace(paths.store_lock(), FileLock::Mode::kShared); }, [] {});
+}
+
+std::string store_image(const StorePaths& paths, const Json& config,
+                        const std::vector<LayerDescriptor>& layers, const std::vector<std::string>& tags,
+                        bool intermediate) {
+  ImageStore store(paths);
+  FileLock lock(paths.store_lock(), FileLock::Mode::kShared);
+  std::string config_text = config.dump();
+  std::string config_digest = store.put_blob(config_text);
+  std::string manifest_digest =
+      store.put_blob(synthesize_manifest(config_digest, static_cast<int64_t>(config_text.size()), layers));
+  return store.add_image(manifest_digest, tags, {}, intermediate).id;
+}
+
 std::string commit_container(const StorePaths& paths, const std::string& id, const CommitOptions& options) {
   ContainerStore containers(paths);
   Json container = containers.load_config(id);
@@ -218,64 +282,35 @@ std::string commit_container(const StorePaths& paths, const std::string& id, con
   std::vector<std::string> tags;
   if (!options.reference.empty()) tags.push_back(parse_reference(options.reference).full());
   Json section = commit_config_section(container["Config"], options.changes);
-  ContainerFiles files = container_files(paths, id);
-  IdMapping mapping = detect_id_mapping();
 
   PauseGuard pause(paths, id, options.pause);
-  ChildTask child([&](ChildTask::Channel& channel) {
-    pause.drop_in_child();
-    enter_user_namespace(mapping);
-    ImageStore store(paths);
-    clean_stale_temporaries(paths);
-    FileLock lock(paths.store_lock(), FileLock::Mode::kShared);
-    std::vector<Change> changes = compute_changes(files);
+  // The store lock is held shared from the import (taken while the child still holds it) to
+  // the image record: a concurrent rmi or garbage collection cannot take the new layer for
+  // unreferenced in between.
+  std::optional<FileLock> lock;
+  std::optional<ImportedLayer> layer = import_changes(
+      paths, id,
+      [&] {
+        lock.emplace(paths.store_lock(), FileLock::Mode::kShared);
+        pause.release();
+      },
+      [&] { pause.drop_in_child(); });
 
-    std::optional<ImportedLayer> layer;
-    if (!changes.empty()) {
-      TempFile packed(fmt::format("{}/.tmp-commit-{}", paths.tmp(), ::getpid()));
-      {
-        FdSink file(packed.fd.get(), packed.path);
-        GzipSink gzip(file);
-        TarPacker packer(gzip);
-        pack_changes(packer, files.own_dir, changes);
-        packer.finish();
-        gzip.finish();
-      }
-      channel.send(Json{{"packed", true}});
-      if (::lseek(packed.fd.get(), 0, SEEK_SET) != 0) fail_errno("seek {}", packed.path);
-      FdSource source(packed.fd.get(), packed.path);
-      auto warn = [](const std::string& line) { std::fprintf(stderr, "tug: warning: %s\n", line.c_str()); };
-      layer = import_layer(store, source, mapping.mode != IdMapping::Mode::kSingle, warn);
-    } else {
-      channel.send(Json{{"packed", true}});
-    }
-
-    std::string created = now_rfc3339();
-    Json config = parent.config;
-    for (const char* stale : {"container", "container_config", "docker_version", "comment"})
-      config.erase(stale);
-    config["created"] = created;
-    if (!options.author.empty()) config["author"] = options.author;
-    config["config"] = section;
-    if (!config.contains("rootfs") || !config["rootfs"].is_object())
-      config["rootfs"] = {{"type", "layers"}, {"diff_ids", Json::array()}};
-    if (layer) config["rootfs"]["diff_ids"].push_back(layer->diff_id);
-    if (!config.contains("history") || !config["history"].is_array()) config["history"] = Json::array();
-    config["history"].push_back(commit_history_entry(container["Config"], created, options, !layer));
-    std::string config_text = config.dump();
-    std::string config_digest = store.put_blob(config_text);
-
-    std::vector<LayerDescriptor> layers = parent_layers(parent);
-    if (layer) layers.push_back({layer->media_type, layer->blob_digest, layer->blob_size});
-    std::string manifest_digest =
-        store.put_blob(synthesize_manifest(config_digest, static_cast<int64_t>(config_text.size()), layers));
-    channel.send(Json{{"id", store.add_image(manifest_digest, tags).id}});
-  });
-  child.receive();  // the files are read: the container may go on
-  pause.release();
-  Json done = child.receive();
-  child.wait();
-  return done.value("id", "");
+  std::string created = now_rfc3339();
+  Json config = parent.config;
+  for (const char* stale : {"container", "container_config", "docker_version", "comment"})
+    config.erase(stale);
+  config["created"] = created;
+  if (!options.author.empty()) config["author"] = options.author;
+  config["config"] = section;
+  if (!config.contains("rootfs") || !config["rootfs"].is_object())
+    config["rootfs"] = {{"type", "layers"}, {"diff_ids", Json::array()}};
+  if (layer) config["rootfs"]["diff_ids"].push_back(layer->diff_id);
+  if (!config.contains("history") || !config["history"].is_array()) config["history"] = Json::array();
+  config["history"].push_back(commit_history_entry(container["Config"], created, options, !layer));
+  std::vector<LayerDescriptor> layers = parent_layers(parent);
+  if (layer) layers.push_back({layer->media_type, layer->blob_digest, layer->blob_size});
+  return store_image(paths, config, layers, tags, false);
 }
 
 }  // namespace tug

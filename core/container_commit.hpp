@@ -2,10 +2,14 @@
 // store as a new image (blobs, extracted layer, image record, tag) the way `tug import` records one.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "core/image_archive.hpp"
+#include "core/layer_import.hpp"
 #include "core/store_paths.hpp"
+#include "util/file_lock.hpp"
 #include "util/json.hpp"
 
 namespace tug {
@@ -31,5 +35,18 @@ Json commit_history_entry(const Json& container_config, const std::string& creat
 /// meanwhile, what it wrote is temporaries the next import removes and unreferenced blobs the
 /// next rmi sweeps.
 std::string commit_container(const StorePaths& paths, const std::string& id, const CommitOptions& options);
+
+/// The container's changes as a new layer in the store (the builder's RUN and COPY steps);
+/// nullopt when it changed nothing. `store_lock` is taken shared before the layer is published
+/// and left to the caller, to hold until an image refers to the layer.
+std::optional<ImportedLayer> commit_container_layer(const StorePaths& paths, const std::string& id,
+                                                    std::optional<FileLock>& store_lock);
+
+/// Records an image made of `layers` (in the store already) and `config` (the whole image
+/// config, rootfs and history included); returns its ID. `intermediate`: a build step's image,
+/// hidden from `images` while untagged.
+std::string store_image(const StorePaths& paths, const Json& config,
+                        const std::vector<LayerDescriptor>& layers, const std::vector<std::string>& tags,
+                        bool intermediate);
 
 }  // namespace tug

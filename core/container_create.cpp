@@ -10,13 +10,13 @@
 #include <string_view>
 
 #include "core/cgroup.hpp"
+#include "core/container_network.hpp"
 #include "core/format/human_units.hpp"
 #include "core/healthcheck.hpp"
 #include "core/image_config.hpp"
 #include "core/pull.hpp"
 #include "core/restart_policy.hpp"
 #include "core/signal_names.hpp"
-#include "net/etc_files.hpp"
 #include "net/port_spec.hpp"
 #include "registry/reference.hpp"
 #include "util/error.hpp"
@@ -146,6 +146,7 @@ CreatedContainer create_container(Image image, ContainerStore& containers, const
   MemoryLimits memory = parse_memory_limits(o);
   if (!o.stop_signal.empty()) parse_signal(o.stop_signal);  // docker refuses a bad one at creation
   Json healthcheck = healthcheck_config(image_cfg.value("Healthcheck", Json()), o.health);
+  ContainerNetwork network = container_network(o);
   std::vector<PortMapping> port_mappings;
   for (const auto& spec : o.publish) {
     try {
@@ -162,7 +163,7 @@ CreatedContainer create_container(Image image, ContainerStore& containers, const
   if (!o.workdir.empty() && o.workdir.front() != '/')
     fail("the working directory '{}' is invalid, it needs to be an absolute path", o.workdir);
   std::string id = ContainerStore::new_id();
-  std::string hostname = o.hostname.empty() ? id.substr(0, 12) : o.hostname;
+  std::string hostname = container_hostname(o, network, id);
   std::vector<std::string> argv = combine_command(image.config, o.entrypoint, o.command);
   if (argv.empty()) fail("No command specified");
 
@@ -198,10 +199,7 @@ CreatedContainer create_container(Image image, ContainerStore& containers, const
     for (const char* sub : {"/upper", "/work", "/merged"}) make_dirs(dir + sub, 0755);
     // The upper dir is the container's "/": it must be root-owned inside and world-readable.
     ::chmod((dir + "/upper").c_str(), 0755);
-    std::string host_resolv = read_file_if_exists("/etc/resolv.conf").value_or("");
-    write_file_atomic(dir + "/hosts", hosts_file(hostname, "", {}), 0644, false);
-    write_file_atomic(dir + "/hostname", hostname + "\n", 0644, false);
-    write_file_atomic(dir + "/resolv.conf", resolv_conf(host_resolv, {}), 0644, false);
+    write_network_files(dir, hostname, network);
 
     Json cfg_cmd = o.command.empty() && !o.entrypoint ? image_cfg.value("Cmd", Json()) : Json(o.command);
     if (o.command.empty() && o.entrypoint) cfg_cmd = nullptr;
@@ -236,12 +234,16 @@ CreatedContainer create_container(Image image, ContainerStore& containers, const
           {"StopSignal", o.stop_signal.empty() ? image_cfg.value("StopSignal", "") : o.stop_signal}}},
         {"HostConfig",
          {{"Binds", binds.empty() ? Json(nullptr) : binds},
-          {"NetworkMode", "none"},
+          {"NetworkMode", network.mode},
           {"PortBindings", port_bindings_json(port_mappings)},
           {"PublishAllPorts", o.publish_all},
           {"AutoRemove", o.remove},
           {"CapAdd", o.cap_add.empty() ? Json(nullptr) : Json(o.cap_add)},
           {"CapDrop", o.cap_drop.empty() ? Json(nullptr) : Json(o.cap_drop)},
+          {"Dns", network.dns},
+          {"DnsOptions", network.dns_options},
+          {"DnsSearch", network.dns_search},
+          {"ExtraHosts", network.extra_hosts.empty() ? Json(nullptr) : Json(network.extra_hosts)},
           {"Privileged", o.privileged},
           {"ReadonlyRootfs", o.read_only},
           {"SecurityOpt", o.security_opts.empty() ? Json(nullptr) : Json(o.security_opts)},

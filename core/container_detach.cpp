@@ -12,6 +12,7 @@
 #include <functional>
 
 #include "core/container_monitor.hpp"
+#include "core/container_network.hpp"
 #include "util/error.hpp"
 #include "util/file_util.hpp"
 
@@ -110,7 +111,7 @@ std::string run_detached(const StorePaths& paths, const RunOptions& options) {
     id_read.reset();
     ContainerStore containers(paths);
     IdMapping mapping = detect_id_mapping();
-    PendingUserNamespace userns(mapping, PendingUserNamespace::kJoinable);
+    PendingUserNamespace userns(mapping, container_namespaces(options.network));
     CreatedContainer created = create_container(std::move(image), containers, options);
     (void)!::write(id_write.get(), created.id.data(), created.id.size());
     id_write.reset();
@@ -143,7 +144,8 @@ void start_container(const StorePaths& paths, const std::string& id) {
     ::unlink(stopped_by_user_mark(containers.dir(id)).c_str());
     CreatedContainer created{id, std::move(config), std::move(*image), std::move(lock)};
     IdMapping mapping = detect_id_mapping();
-    PendingUserNamespace userns(mapping, PendingUserNamespace::kJoinable);
+    PendingUserNamespace userns(
+        mapping, container_namespaces(created.config["HostConfig"].value("NetworkMode", "none")));
     monitor_container(paths, created, mapping, userns, ready_fd);
   });
 }

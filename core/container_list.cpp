@@ -116,6 +116,10 @@ std::string port_key(const std::string& key) {
 Json published_ports(const Json& config, bool running) {
   Json out = Json::object();
   if (!running) return out;
+  // In host mode nothing is published (docker discards -p there): ps and port show nothing.
+  if (config.contains("HostConfig") && config["HostConfig"].is_object() &&
+      config["HostConfig"].value("NetworkMode", "") == "host")
+    return out;
   if (config.contains("NetworkSettings") && config["NetworkSettings"].is_object()) {
     const Json& ns = config["NetworkSettings"];
     if (ns.contains("Ports") && ns["Ports"].is_object() && !ns["Ports"].empty()) return ns["Ports"];

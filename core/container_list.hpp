@@ -52,7 +52,7 @@ struct PortSummary {
 /// ({"80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "8080"}], "443/tcp": null}): the config's
 /// NetworkSettings.Ports when the network setup recorded it, else HostConfig.PortBindings
 /// (a missing HostIp meaning 0.0.0.0) and Config.ExposedPorts. Empty for a stopped container,
-/// as docker clears it at the exit.
+/// as docker clears it at the exit, and in host network mode, where nothing is published.
 Json published_ports(const Json& config, bool running);
 
 /// The NetworkSettings.Ports map as a list (bindings without a host port are skipped).

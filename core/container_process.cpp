@@ -160,10 +160,13 @@ void ContainerProcess::prepare(PendingUserNamespace& userns, std::optional<Backg
   seccomp_prog_.filter = seccomp_.filter.data();
 
   // Published ports are bound while we are still in the host's network namespace: a port
-  // in use fails the start here, before anything runs.
-  published_ =
-      bind_published_ports(published_mappings(host_cfg, cfg["Config"].value("ExposedPorts", Json::object())),
-                           cfg.value("Name", "/").substr(1));
+  // in use fails the start here, before anything runs. In host mode there is nothing to relay:
+  // the container's own sockets are on the host (docker discards -p there, with a warning).
+  bool host_network = host_cfg.value("NetworkMode", "") == "host";
+  if (!host_network)
+    published_ = bind_published_ports(
+        published_mappings(host_cfg, cfg["Config"].value("ExposedPorts", Json::object())),
+        cfg.value("Name", "/").substr(1));
 
   // The cgroup is made from the host's cgroup namespace, before ours hides the path.
   MemoryLimits limits{host_cfg.value("Memory", int64_t{0}), host_cfg.value("MemorySwap", int64_t{0})};
@@ -178,8 +181,8 @@ void ContainerProcess::prepare(PendingUserNamespace& userns, std::optional<Backg
 
   userns.enter();
   janitor.emplace(containers);
-  // Network, IPC and UTS namespaces came with the user namespace; the PID namespace is made
-  // for each PID 1 (spawn), so that a restarted container gets a fresh one.
+  // Network (unless host mode), IPC and UTS namespaces came with the user namespace; the PID
+  // namespace is made for each PID 1 (spawn), so that a restarted container gets a fresh one.
   if (::unshare(CLONE_NEWNS | CLONE_NEWCGROUP) != 0) fail_errno("create container namespaces");
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) fail_errno("make / private");
 
@@ -231,12 +234,17 @@ void ContainerProcess::prepare(PendingUserNamespace& userns, std::optional<Backg
       mounts.tmpfs.push_back({it.key(), it.value().get<std::string>()});
   for (const auto& r : mapping_.gids)
     if (r.inside <= 5 && 5 < r.inside + r.count) mounts.gid5_mapped = true;
+  // A fresh sysfs needs the network namespace to be ours; in host mode it is the host's, whose
+  // /sys is bound read-only instead (it shows the host's interfaces, which is what host mode is).
+  mounts.mount_sysfs = !host_network;
   mount_container_filesystems(rootfs_.get(), mounts);
   make_dirs_in_root(rootfs_.get(), "/proc");
 
   std::string hostname = ccfg.value("Hostname", id.substr(0, 12));
   if (::sethostname(hostname.data(), hostname.size()) != 0) fail_errno("sethostname {}", hostname);
-  bring_loopback_up();
+  // The host's loopback is up already, and not ours to change (its namespace belongs to the
+  // host's user namespace, where we hold no capability).
+  if (!host_network) bring_loopback_up();
   if (!published_.empty()) {
     // The forwarder lives in the container's network namespace (ours now) and relays to its
     // loopback; the ports it got are what `port`, `ps` and inspect show.

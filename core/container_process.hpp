@@ -45,7 +45,8 @@ struct SpawnedPid1 {
 };
 
 /// One container made ready to run in this process: after prepare(), this process lives in the
-/// container's user, mount, net, ipc, uts and cgroup namespaces with the rootfs mounted.
+/// container's user, mount, net (the caller's in host mode), ipc, uts and cgroup namespaces with
+/// the rootfs mounted.
 class ContainerProcess {
  public:
   ContainerProcess(const StorePaths& paths, CreatedContainer& created, const IdMapping& mapping);

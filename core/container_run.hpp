@@ -2,6 +2,7 @@
 // filesystems, start PID 1 and supervise it until it exits.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +38,11 @@ struct RunOptions {
   std::vector<std::string> publish;           ///< -p [ip:][hostPort:]containerPort[/proto]
   bool publish_all = false;                   ///< -P: every exposed port on a free host port
   std::vector<std::string> expose;            ///< --expose PORT[/proto] or a range
+  std::string network;                        ///< --network/--net: none (default), host, bridge, default
+  std::vector<std::string> add_hosts;         ///< --add-host name:ip (or name=ip)
+  std::vector<std::string> dns;               ///< --dns: nameservers instead of the host's
+  std::vector<std::string> dns_search;        ///< --dns-search
+  std::vector<std::string> dns_options;       ///< --dns-option
   bool detach = false;                        ///< -d
   std::string restart;                        ///< --restart no|always|unless-stopped|on-failure[:N]
   std::string stop_signal;                    ///< --stop-signal
@@ -49,6 +55,9 @@ struct RunOptions {
   PullPolicy pull = PullPolicy::kMissing;     ///< --pull
   PullOptions pull_options;                   ///< --platform
   TransferObserver* pull_progress = nullptr;  ///< how an implicit pull reports (stderr)
+  /// Called with the new container's ID once it is recorded, before it starts (the builder
+  /// announces its step containers).
+  std::function<void(const std::string&)> on_created;
 };
 
 /// `tug create`: the image found or pulled, the container recorded as "created"; returns its ID.

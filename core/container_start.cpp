@@ -7,6 +7,7 @@
 
 #include <optional>
 
+#include "core/container_network.hpp"
 #include "core/container_process.hpp"
 #include "core/json_log.hpp"
 #include "core/supervisor.hpp"
@@ -22,10 +23,11 @@ int run_container(const StorePaths& paths, const RunOptions& options) {
                                     options.pull_progress ? *options.pull_progress : silent);
   IdMapping mapping = detect_id_mapping();
   // The id mappers run while the container is created (as ourselves, outside the namespace).
-  PendingUserNamespace userns(mapping, PendingUserNamespace::kJoinable);
+  PendingUserNamespace userns(mapping, container_namespaces(options.network));
   CreatedContainer created = create_container(std::move(image), containers, options);
   const std::string& id = created.id;
   bool remove = options.remove;
+  if (options.on_created) options.on_created(id);
 
   // From here on a failure removes an --rm container and leaves others as "created", as
   // docker does. The files go to the janitor: the caller gets the exit code without waiting

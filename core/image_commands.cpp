@@ -196,7 +196,7 @@ Json image_inspect_json(const Image& img) {
               {"Metadata", {{"LastTagTime", "0001-01-01T00:00:00Z"}}}};
 }
 
-std::vector<Json> image_list_rows(const StorePaths& paths, bool no_trunc) {
+std::vector<Json> image_list_rows(const StorePaths& paths, bool no_trunc, bool all) {
   ImageStore store(paths);
   auto images = store.list();
   // Newest first, as docker lists them.
@@ -206,6 +206,8 @@ std::vector<Json> image_list_rows(const StorePaths& paths, bool no_trunc) {
   int64_t now = static_cast<int64_t>(std::time(nullptr));
   std::vector<Json> rows;
   for (const auto& img : images) {
+    // docker hides a build's intermediate images unless -a.
+    if (img.intermediate && img.repo_tags.empty() && !all) continue;
     std::string created = img.config.value("created", "");
     int64_t created_s = parse_rfc3339(created);
     std::string since = created_s ? human_duration(now - created_s) + " ago" : "N/A";

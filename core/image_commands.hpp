@@ -26,6 +26,6 @@ Json image_inspect_json(const Image& image);
 
 /// One row per (image, tag) for `tug images`, with docker's template fields
 /// (Repository, Tag, ID, CreatedSince, CreatedAt, Size, Digest...).
-std::vector<Json> image_list_rows(const StorePaths& paths, bool no_trunc);
+std::vector<Json> image_list_rows(const StorePaths& paths, bool no_trunc, bool all = false);
 
 }  // namespace tug

@@ -75,11 +75,12 @@ std::optional<Image> ImageStore::load(const std::string& image_id) const {
     if (it.value() == image_id) img.repo_tags.push_back(it.key());
   if (record.contains("repo_digests"))
     for (const auto& d : record["repo_digests"]) img.repo_digests.push_back(d.get<std::string>());
+  img.intermediate = record.value("intermediate", false);
   return img;
 }
 
 Image ImageStore::add_image(const std::string& manifest_digest, const std::vector<std::string>& tags,
-                            const std::vector<std::string>& repo_digests) {
+                            const std::vector<std::string>& repo_digests, bool intermediate) {
   Json manifest = Json::parse(read_blob(manifest_digest));
   std::string config_digest = manifest["config"]["digest"].get<std::string>();
   std::string record_path = paths_.images() + "/" + std::string(digest_hex(config_digest)) + ".json";
@@ -92,11 +93,13 @@ Image ImageStore::add_image(const std::string& manifest_digest, const std::vecto
       Json record = Json::parse(*old, nullptr, false);
       if (record.is_object() && record.contains("repo_digests") && record["repo_digests"].is_array())
         digests = record["repo_digests"];
+      if (!record.is_object() || !record.value("intermediate", false)) intermediate = false;
     }
     for (const auto& d : repo_digests)
       if (std::find(digests.begin(), digests.end(), Json(d)) == digests.end()) digests.push_back(d);
     Json record = {{"manifest", manifest_digest}};
     if (!digests.empty()) record["repo_digests"] = digests;
+    if (intermediate) record["intermediate"] = true;
     write_file_atomic(record_path, record.dump());
   }
   for (const auto& t : tags) tag(config_digest, t);

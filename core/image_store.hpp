@@ -25,6 +25,8 @@ struct Image {
   std::vector<std::string> diff_ids() const;
   /// Sum of the extracted layer sizes (docker's SIZE column).
   int64_t size = 0;
+  /// Made by a build step: `images` lists it only with -a while it has no tag.
+  bool intermediate = false;
 };
 
 class ImageStore {
@@ -48,9 +50,11 @@ class ImageStore {
 
   // ---- images and tags
   /// Records an image whose blobs and layers are already stored; tags it with `tags` (full refs)
-  /// and adds `repo_digests` ("repo@sha256:...") to those it already had.
+  /// and adds `repo_digests` ("repo@sha256:...") to those it already had. `intermediate`: a
+  /// build step's image (hidden from `images` while untagged); an image recorded once as not
+  /// intermediate stays so.
   Image add_image(const std::string& manifest_digest, const std::vector<std::string>& tags,
-                  const std::vector<std::string>& repo_digests = {});
+                  const std::vector<std::string>& repo_digests = {}, bool intermediate = false);
   /// Whether the image `image_id` is recorded with every blob and layer its manifest names.
   bool has_complete_image(const std::string& image_id) const;
   /// The image ID a full tag reference points to, if any.

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <memory>
 
 #include "fs/compression.hpp"
@@ -143,6 +144,26 @@ void clean_stale_temporaries(const StorePaths& paths) {
     }
     for (const auto& p : stale) remove_tree(p);
   }
+}
+
+ImportedLayer import_packed_layer(ImageStore& store, int fd, const std::string& path, bool chown) {
+  if (::lseek(fd, 0, SEEK_SET) != 0) fail_errno("seek {}", path);
+  FdSource source(fd, path);
+  auto warn = [](const std::string& line) { std::fprintf(stderr, "tug: warning: %s\n", line.c_str()); };
+  return import_layer(store, source, chown, warn);
+}
+
+Json imported_layer_json(const ImportedLayer& layer) {
+  return Json{{"diff_id", layer.diff_id},
+              {"blob_digest", layer.blob_digest},
+              {"blob_size", layer.blob_size},
+              {"media_type", layer.media_type},
+              {"unpacked_size", layer.unpacked_size}};
+}
+
+ImportedLayer imported_layer_from_json(const Json& m) {
+  return ImportedLayer{m.at("diff_id"), m.at("blob_digest"), m.at("blob_size"), m.at("media_type"),
+                       m.at("unpacked_size")};
 }
 
 }  // namespace tug

@@ -8,6 +8,7 @@
 
 #include "core/image_store.hpp"
 #include "fs/byte_stream.hpp"
+#include "util/json.hpp"
 
 namespace tug {
 
@@ -34,6 +35,14 @@ struct LayerExpectation {
 ImportedLayer import_layer(ImageStore& store, ByteSource& raw, bool chown,
                            const std::function<void(const std::string&)>& warn,
                            const LayerExpectation& expect = {});
+
+/// Imports the layer a commit or build step packed into the temporary file `fd` (`path` names
+/// it in errors), read from its start; warnings go to stderr. Same rules as import_layer.
+ImportedLayer import_packed_layer(ImageStore& store, int fd, const std::string& path, bool chown);
+
+/// An ImportedLayer as the JSON message a child sends its parent, and back.
+Json imported_layer_json(const ImportedLayer& layer);
+ImportedLayer imported_layer_from_json(const Json& message);
 
 /// Removes temporaries left by tugs that were killed mid-import (only when no other tug is
 /// importing: it takes the store lock exclusively without waiting).

@@ -54,6 +54,15 @@ std::optional<struct stat> LayerStack::lookup(const Dir& dir, const std::string&
   return std::nullopt;
 }
 
+int LayerStack::holder(const Dir& dir, const std::string& name) const {
+  for (const auto& layer : dir.layers_) {
+    auto st = stat_in(layer.get(), name);
+    if (!st) continue;
+    return is_whiteout(*st) ? -1 : layer.get();
+  }
+  return -1;
+}
+
 LayerStack::Dir LayerStack::open(const Dir& dir, const std::string& name) const {
   Dir out;
   for (const auto& layer : dir.layers_) {

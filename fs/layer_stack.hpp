@@ -39,6 +39,10 @@ class LayerStack {
   /// Layers below an opaque directory, a whiteout or a non-directory do not show through.
   Dir open(const Dir& dir, const std::string& name) const;
 
+  /// The directory fd of the topmost layer whose `name` the merged `dir` shows (read or pack
+  /// the object through it); -1 when the merged view has no `name`.
+  int holder(const Dir& dir, const std::string& name) const;
+
   /// The names the merged `dir` holds, sorted bytewise.
   std::vector<std::string> list(const Dir& dir) const;
 

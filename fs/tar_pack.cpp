@@ -111,12 +111,17 @@ struct TarPacker::Impl {
     if (!e) fail("cannot allocate a tar entry");
     archive_entry_set_pathname(e.get(),
                                S_ISDIR(st.st_mode) ? with_slash(archive_name).c_str() : archive_name.c_str());
-    archive_entry_set_mode(e.get(), st.st_mode);
+    mode_t mode = st.st_mode;
+    if (opts.permissions && !S_ISLNK(st.st_mode)) mode = (st.st_mode & S_IFMT) | (*opts.permissions & 07777);
+    archive_entry_set_mode(e.get(), mode);
     uid_t uid = opts.owner ? opts.owner->first : st.st_uid;
     gid_t gid = opts.owner ? opts.owner->second : st.st_gid;
     archive_entry_set_uid(e.get(), uid);
     archive_entry_set_gid(e.get(), gid);
-    archive_entry_set_mtime(e.get(), st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+    if (opts.mtime)
+      archive_entry_set_mtime(e.get(), *opts.mtime, 0);
+    else
+      archive_entry_set_mtime(e.get(), st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
     return e;
   }
 
@@ -239,6 +244,8 @@ void TarPacker::add_whiteout(const std::string& archive_path) {
   archive_entry_set_size(e.get(), 0);
   impl_->write_header(e.get());
 }
+
+void TarPacker::set_options(PackOptions opts) { impl_->opts = std::move(opts); }
 
 void TarPacker::finish() { impl_->check(archive_write_close(impl_->archive.get())); }
 

@@ -21,6 +21,10 @@ struct PackOptions {
   /// Owner given to every entry (files copied into a container become root's, as docker's cp
   /// does); nullopt keeps the files' own numeric ids.
   std::optional<std::pair<uid_t, gid_t>> owner;
+  /// Permission bits given to every entry (COPY --chmod); nullopt keeps the files' own.
+  std::optional<mode_t> permissions;
+  /// Modification time given to every entry (reproducible builds); nullopt keeps the files' own.
+  std::optional<int64_t> mtime;
   /// Do not descend into proc, sysfs, cgroup, devpts and mqueue mounts met while walking a tree
   /// (their directory entry is still written): a running container's view has them mounted.
   bool skip_pseudo_filesystems = false;
@@ -47,6 +51,10 @@ class TarPacker {
 
   /// An OCI whiteout: `.wh.NAME` for `archive_path` = "DIR/NAME", deleted from the layers below.
   void add_whiteout(const std::string& archive_path);
+
+  /// Changes how the entries written from now on are made (a build step writes the parent
+  /// directories of its destination with their own owners, then its files as --chown says).
+  void set_options(PackOptions opts);
 
   /// Writes the end-of-archive marker; call once, after the last entry.
   void finish();

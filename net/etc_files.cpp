@@ -1,7 +1,9 @@
-// hosts and resolv.conf generation.
+// hosts and resolv.conf generation (libnetwork's etchosts and resolvconf packages).
 #include "net/etc_files.hpp"
 
 #include <sstream>
+
+#include "net/ip_address.hpp"
 
 namespace tug {
 
@@ -21,20 +23,62 @@ std::string hosts_file(const std::string& hostname, const std::string& ip,
   return out;
 }
 
-std::string resolv_conf(const std::string& host_resolv_conf, const std::vector<std::string>& nameservers) {
-  std::string out;
+std::string extra_host_line(const std::string& extra_host, const std::string& host_gateway) {
+  auto colon = extra_host.find(':');
+  std::string name = extra_host.substr(0, colon);
+  std::string ip = colon == std::string::npos ? "" : extra_host.substr(colon + 1);
+  if (ip == "host-gateway") ip = host_gateway;
+  return canonical_ip(ip).value_or(ip) + "\t" + name;
+}
+
+std::string resolv_conf(const std::string& host_resolv_conf, const DnsOverrides& overrides,
+                        bool host_network) {
+  if (host_network && overrides.empty()) return host_resolv_conf;
+  std::vector<std::string> nameservers, search, options, other;
   std::istringstream in(host_resolv_conf);
   std::string line;
   while (std::getline(in, line)) {
     std::istringstream words(line);
-    std::string key, value;
-    words >> key >> value;
-    if (key == "nameserver") {
-      if (!nameservers.empty() || value.rfind("127.", 0) == 0 || value == "::1") continue;
+    std::vector<std::string> fields;
+    for (std::string w; words >> w;) fields.push_back(w);
+    if (fields.empty() || fields[0][0] == '#' || fields[0][0] == ';') continue;
+    const std::string& key = fields[0];
+    if (key == "nameserver" || key == "domain" || key == "search" || key == "options") {
+      if (fields.size() < 2) continue;
+      if (key == "nameserver") {
+        // libnetwork drops what netip.ParseAddr refuses; a zone ("fe80::1%eth0") is allowed.
+        if (canonical_ip(fields[1].substr(0, fields[1].find('%')))) nameservers.push_back(fields[1]);
+      } else if (key == "options") {
+        options.insert(options.end(), fields.begin() + 1, fields.end());
+      } else {
+        search.assign(fields.begin() + 1, fields.end());
+      }
+      continue;
     }
-    out += line + "\n";
+    other.push_back(line);
   }
+  if (!overrides.nameservers.empty()) {
+    nameservers = overrides.nameservers;
+  } else if (!host_network) {
+    std::erase_if(nameservers, [](const std::string& ns) { return is_loopback_ip(ns); });
+  }
+  if (!overrides.search.empty()) {
+    search.clear();
+    for (const auto& s : overrides.search)
+      if (s != ".") search.push_back(s);
+  }
+  if (!overrides.options.empty()) options = overrides.options;
+
+  std::string out;
   for (const auto& ns : nameservers) out += "nameserver " + ns + "\n";
+  auto joined = [](const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : " ") + x;
+    return s;
+  };
+  if (!search.empty()) out += "search " + joined(search) + "\n";
+  if (!options.empty()) out += "options " + joined(options) + "\n";
+  for (const auto& o : other) out += o + "\n";
   return out;
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # Image archives: save/load round trips (docker-archive and oci-archive), interop with podman
 # and skopeo, docker 25 and podman layouts, broken and hostile archives, image history.
+# configs: tugtest tugnosub root
 
 load helpers
 

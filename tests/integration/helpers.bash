@@ -232,6 +232,32 @@ wait_bg() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# loopback servers
+
+# A free port on 127.0.0.1 (bound then released by python).
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# make_www TEXT: $WWW, a directory in this file's store that the containers' users can read, its
+# index.html saying TEXT (for busybox httpd in a container: -v "$WWW:/www:ro").
+make_www() {
+  export WWW=$TUG_TEST_BASE/www
+  mkdir -p "$WWW"
+  chmod 755 "$TUG_TEST_BASE" "$WWW"
+  echo "$1" >"$WWW/index.html"
+  chmod 644 "$WWW/index.html"
+}
+
+# http_get PORT PATH: the body from 127.0.0.1:PORT, retrying for 5 s while the server starts.
+http_get() {
+  local i
+  for ((i = 0; i < 50; i++)); do
+    curl -fsS --max-time 5 "http://127.0.0.1:$1$2" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# ---------------------------------------------------------------------------------------------
 # who we are and what tug should do about it
 
 is_root() { [ "$(id -u)" -eq 0 ]; }

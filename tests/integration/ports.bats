@@ -1,26 +1,21 @@
 #!/usr/bin/env bats
 # Published ports (-p, -P, --expose, port): host ports bound by tug itself, relayed into the
 # container's own network namespace. Traffic stays on 127.0.0.1. The servers are busybox httpd.
+# configs: tugtest tugnosub root
 
 load helpers
 
 setup_file() {
   tug_setup_file
-  export WWW=$TUG_TEST_BASE/www
-  mkdir -p "$WWW"
-  chmod 755 "$TUG_TEST_BASE" "$WWW"
-  echo "hello from tug" >"$WWW/index.html"
+  make_www "hello from tug"
   head -c 20000000 /dev/urandom >"$WWW/big.bin"
-  chmod 644 "$WWW"/*
+  chmod 644 "$WWW/big.bin"
 }
 teardown_file() {
   local id
   for id in $(tug ps -aq 2>/dev/null); do tug rm -f "$id" >/dev/null 2>&1 || true; done
   tug_teardown_file
 }
-
-# A free port on 127.0.0.1 (bound then released by python).
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # serve NAME PUBLISH...: busybox httpd serving $WWW, detached.
 serve() {
@@ -29,24 +24,14 @@ serve() {
   run_tug run -d --name "$name" "$@" -v "$WWW:/www:ro" busybox:test httpd -f -p 80 -h /www
 }
 
-# get PORT PATH: the body, retrying while the server starts.
-get() {
-  local i
-  for ((i = 0; i < 50; i++)); do
-    curl -fsS --max-time 5 "http://127.0.0.1:$1$2" && return 0
-    sleep 0.1
-  done
-  return 1
-}
-
 @test "two containers from one image on two host ports, as in the seed; ps, port and inspect show them" {
   local p1 p2
   p1=$(free_port)
   p2=$(free_port)
   serve web1 -p "$p1:80"
   serve web2 -p "127.0.0.1:$p2:80"
-  assert_equal "$(get "$p1" /index.html)" "hello from tug" "web1"
-  assert_equal "$(get "$p2" /index.html)" "hello from tug" "web2"
+  assert_equal "$(http_get "$p1" /index.html)" "hello from tug" "web1"
+  assert_equal "$(http_get "$p2" /index.html)" "hello from tug" "web2"
   run_tug ps --filter name=^web1$ --format '{{.Ports}}'
   assert_output "0.0.0.0:$p1->80/tcp"
   run_tug port web2
@@ -67,7 +52,7 @@ get() {
   local p
   p=$(free_port)
   serve holder -p "$p:80"
-  get "$p" /index.html >/dev/null
+  http_get "$p" /index.html >/dev/null
   run_tug -125 run -d --name taker -p "$p:80" busybox:test sleep 100
   assert_one_line_error "driver failed programming external connectivity on endpoint taker: Bind for 0.0.0.0:$p failed: port is already allocated"
   [ "$(tug inspect -f '{{.State.Running}}' taker)" = false ] || fail "the second container runs"
@@ -76,7 +61,7 @@ get() {
   run_tug port holder
   assert_output ""
   serve taker2 -p "$p:80"
-  assert_equal "$(get "$p" /index.html)" "hello from tug" "the port taken again"
+  assert_equal "$(http_get "$p" /index.html)" "hello from tug" "the port taken again"
   # A foreground run releases it when it exits too.
   run_tug rm -f taker2
   run_tug run --rm -p "$p:80" busybox:test true
@@ -89,7 +74,7 @@ get() {
   run_tug port pall 80
   [[ $output =~ ^0\.0\.0\.0:([0-9]+)$ ]] || fail "port 80 -> '$output'"
   local p=${BASH_REMATCH[1]}
-  assert_equal "$(get "$p" /index.html)" "hello from tug" "through the free port"
+  assert_equal "$(http_get "$p" /index.html)" "hello from tug" "through the free port"
   run_tug inspect -f '{{range $k, $v := .Config.ExposedPorts}}{{$k}} {{end}}' pall
   assert_output "80/tcp 9000/tcp 9001/tcp "
   run_tug port pall
@@ -101,7 +86,7 @@ get() {
   local p pid before after i ok=0
   p=$(free_port)
   serve many -p "$p:80"
-  get "$p" /index.html >/dev/null
+  http_get "$p" /index.html >/dev/null
   # The forwarder is the newest process named tug-ports of this user: this container's.
   pid=$(pgrep -n -u "$(id -u)" -x tug-ports)
   [ -n "$pid" ] || fail "no tug-ports process"

@@ -4,6 +4,7 @@
 # reboot), and when `run -d` and `rm -f` race from several shells. The checks are the user's: ps and inspect tell the truth, images shows no half-made
 # image, and `rm` leaves no mount, process, directory or name behind. Every tug command runs
 # under `timeout`: a hang is a failure, not a stuck suite.
+# configs: tugtest root
 
 load helpers
 

@@ -12,8 +12,10 @@
 # Users come from tests/setup/users.sh.
 #
 # A test file may name the configurations it runs in with a header line "# configs: NAME...":
-# the registry suites (registry_*.bats) say "# configs: tugtest root", since what they test is
-# the same for every kind of user and each costs minutes; files without the line run everywhere.
+# the registry suites (registry_*.bats) and robustness.bats say "# configs: tugtest root", since
+# what they test is the same for every kind of user and each costs minutes; ports.bats and
+# archive.bats leave out the copy fallback (nothing they test touches the rootfs); files without
+# the line run everywhere. This keeps `make test` within CI's 30 minutes.
 # "self" (a non-root caller) runs every file.
 #
 # Fixtures built once, before the configurations, shared read-only in $TUG_TEST_FIXTURES:
