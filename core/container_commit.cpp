@@ -218,7 +218,8 @@ namespace {
 // parent once the files are read (the container may go on).
 std::optional<ImportedLayer> import_changes(const StorePaths& paths, const std::string& id,
                                             const std::function<void()>& packed,
-                                            const std::function<void()>& in_child) {
+                                            const std::function<void()>& in_child,
+                                            std::optional<int64_t> mtime = std::nullopt) {
   ContainerFiles files = container_files(paths, id);
   IdMapping mapping = detect_id_mapping();
   ChildTask child([&](ChildTask::Channel& channel) {
@@ -237,7 +238,9 @@ std::optional<ImportedLayer> import_changes(const StorePaths& paths, const std::
     {
       FdSink file(temp.fd.get(), temp.path);
       GzipSink gzip(file);
-      TarPacker packer(gzip);
+      PackOptions pack;
+      pack.mtime = mtime;
+      TarPacker packer(gzip, pack);
       pack_changes(packer, files.own_dir, changes);
       packer.finish();
       gzip.finish();
@@ -257,9 +260,10 @@ std::optional<ImportedLayer> import_changes(const StorePaths& paths, const std::
 }  // namespace
 
 std::optional<ImportedLayer> commit_container_layer(const StorePaths& paths, const std::string& id,
-                                                    std::optional<FileLock>& store_lock) {
+                                                    std::optional<FileLock>& store_lock,
+                                                    std::optional<int64_t> mtime) {
   return import_changes(
-      paths, id, [&] { store_lock.emplace(paths.store_lock(), FileLock::Mode::kShared); }, [] {});
+      paths, id, [&] { store_lock.emplace(paths.store_lock(), FileLock::Mode::kShared); }, [] {}, mtime);
 }
 
 std::string store_image(const StorePaths& paths, const Json& config,

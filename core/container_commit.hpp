@@ -2,6 +2,7 @@
 // store as a new image (blobs, extracted layer, image record, tag) the way `tug import` records one.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,9 +39,11 @@ std::string commit_container(const StorePaths& paths, const std::string& id, con
 
 /// The container's changes as a new layer in the store (the builder's RUN and COPY steps);
 /// nullopt when it changed nothing. `store_lock` is taken shared before the layer is published
-/// and left to the caller, to hold until an image refers to the layer.
+/// and left to the caller, to hold until an image refers to the layer. `mtime`: every entry's
+/// time (SOURCE_DATE_EPOCH), else the files' own.
 std::optional<ImportedLayer> commit_container_layer(const StorePaths& paths, const std::string& id,
-                                                    std::optional<FileLock>& store_lock);
+                                                    std::optional<FileLock>& store_lock,
+                                                    std::optional<int64_t> mtime = std::nullopt);
 
 /// Records an image made of `layers` (in the store already) and `config` (the whole image
 /// config, rootfs and history included); returns its ID. `intermediate`: a build step's image,

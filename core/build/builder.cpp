@@ -450,6 +450,7 @@ class Builder {
     run_step.user = cfg.value("User", "");
     run_step.network = network;
     run_step.quiet = options_.quiet;
+    run_step.mtime = epoch_;
     std::optional<FileLock> lock;
     RunResult result = run_build_step(
         paths_, run_step, lock, [&](const std::string& id) { say(fmt::format(" ---> Running in {}", id)); });

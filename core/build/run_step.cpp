@@ -95,7 +95,7 @@ RunResult run_build_step(const StorePaths& paths, const RunStep& step, std::opti
     return result;
   }
   try {
-    if (result.exit_code == 0) result.layer = commit_container_layer(paths, id, store_lock);
+    if (result.exit_code == 0) result.layer = commit_container_layer(paths, id, store_lock, step.mtime);
   } catch (...) {
     remove_container(paths, id);
     throw;

@@ -20,6 +20,7 @@ struct RunStep {
   std::string user;               ///< "" for root
   std::string network = "none";   ///< none or host
   bool quiet = false;             ///< -q: the command's output is dropped
+  std::optional<int64_t> mtime;   ///< SOURCE_DATE_EPOCH: the time of every entry of the layer
 };
 
 /// What a RUN did.

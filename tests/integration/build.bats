@@ -123,11 +123,11 @@ EOF
   [ "$id1" != "$id2" ] || fail "a changed input gave the old image"
 }
 
-@test "build: COPY-only layers are reproducible: the same input twice gives the same digests" {
+@test "build: with SOURCE_DATE_EPOCH the same input twice gives the same digests, RUN layers included" {
   local d
   d=$(ctx repro)
   echo data > "$d/f" && mkdir "$d/dir" && echo x > "$d/dir/x"
-  printf 'FROM busybox:test\nCOPY f dir /out/\nENV A=1\n' >"$d/Dockerfile"
+  printf 'FROM busybox:test\nCOPY f dir /out/\nRUN mkdir -p /gen && echo made > /gen/file\nENV A=1\n' >"$d/Dockerfile"
   SOURCE_DATE_EPOCH=1700000000 run_tug build --no-cache -q "$d"
   local first=$output
   touch "$d/f" "$d/dir/x"
