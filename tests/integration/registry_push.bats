@@ -80,6 +80,29 @@ push_summary_re() {
   fi
 }
 
+@test "the CI flow: tug build, push; podman and a fresh tug pull it and run it" {
+  local d=$BATS_TEST_TMPDIR/ctx
+  mkdir -p "$d" && echo "built by tug" >"$d/msg"
+  printf 'FROM busybox:test\nCOPY msg /msg\nRUN echo ran >> /msg\nCMD ["cat", "/msg"]\n' >"$d/Dockerfile"
+  run_tug build -q -t "$R/mine/built:1" "$d"
+  local id=$output
+  run_tug push -q "$R/mine/built:1"
+  run_cmd podman_cmd pull -q --tls-verify=false "$R/mine/built:1"
+  run_cmd podman_cmd image inspect --format '{{json .Config.Cmd}} {{len .RootFS.Layers}}' "$R/mine/built:1"
+  assert_output '["cat","/msg"] 3'
+  if podman_can_run; then
+    run_cmd podman_run --rm --network none "$R/mine/built:1"
+    assert_output $'built by tug\nran'
+  fi
+  # A store that never saw the build pulls the same image ID and runs it.
+  local other=$TUG_TEST_BASE/other-store  # removed with the base dir (files of subordinate ids)
+  run_cmd "$TUG" --root "$other" --runroot "$other-run" pull -q "$R/mine/built:1"
+  run_cmd "$TUG" --root "$other" --runroot "$other-run" image inspect -f '{{.Id}}' "$R/mine/built:1"
+  assert_output "$id"
+  run_cmd "$TUG" --root "$other" --runroot "$other-run" run --rm "$R/mine/built:1"
+  assert_output $'built by tug\nran'
+}
+
 @test "push -q prints only the reference" {
   run_tug tag busybox:test "$R/mine/quiet:1"
   run_tug push -q "$R/mine/quiet:1"
