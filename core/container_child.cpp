@@ -229,6 +229,9 @@ void start_command_under_init(const ExecPlan& plan) {
   sigset_t all;
   sigfillset(&all);
   ::syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, nullptr, sizeof(unsigned long));
+  // Renamed before the command exists: a `ps` run as the command must already see the init's
+  // name (the command gets its own at exec).
+  rewrite_command_line("/sbin/tug-init", nullptr);
   long pid = ::syscall(SYS_clone, SIGCHLD, nullptr, nullptr, nullptr, 0L);
   if (pid < 0) die(plan, ChildStep::kInit, errno);
   if (pid == 0) {
@@ -245,7 +248,6 @@ void start_command_under_init(const ExecPlan& plan) {
   // failure to exec reaches tug through its own copy), and a monitor's pipes to `run -d` would
   // keep that waiting too.
   ::syscall(SYS_close_range, 3U, ~0U, 0U);
-  rewrite_command_line("/sbin/tug-init", nullptr);
   run_container_init(static_cast<pid_t>(pid));
 }
 
