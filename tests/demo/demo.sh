@@ -1,7 +1,9 @@
 #!/bin/bash
 # The demo behind `make demo`: build a busybox image from busybox-static, import it, run a
 # container in it and show what it sees; then the seed's scenario: a Debian+nginx image pushed
-# to a local registry, pulled, pushed again, and two nginx containers on ports 8000 and 8001. Runs as the invoking user with that user's own store;
+# to a local registry and pulled, the seed's Dockerfile built on it with `tug build` and pushed
+# (only the new layer goes), and two nginx containers on ports 8000 and 8001. Runs as the
+# invoking user with that user's own store;
 # started as root it switches to the unprivileged test user `tugtest` when that user exists.
 #
 # Env: TUG (binary, default <repo>/build/tug), TUG_DEMO_AS_ROOT=1 to stay root.
@@ -111,13 +113,24 @@ show skopeo --insecure-policy copy -q --dest-tls-verify=false "oci:$images/oci:n
 
 step "Pull it (the layers stream in parallel, verified, straight into the store)"
 tug pull "$REGISTRY_ADDR/seed/nginx:1.0"
-tug tag "$REGISTRY_ADDR/seed/nginx:1.0" "$REGISTRY_ADDR/seed/web:latest"
-step "Push it under another name: the registry already has every layer, only the manifest goes"
-tug push "$REGISTRY_ADDR/seed/web:latest"
+
+step "Build the seed's image from a Dockerfile like the article's (debootstrap did its apt-get lines)"
+mkdir -p "$tmp/web"
+cat >"$tmp/web/Dockerfile" <<EOF
+FROM $REGISTRY_ADDR/seed/nginx:1.0
+RUN echo "\ndaemon off;" >> /etc/nginx/nginx.conf
+WORKDIR /etc/nginx
+EXPOSE 80
+ENTRYPOINT ["nginx"]
+EOF
+cat "$tmp/web/Dockerfile"
+tug build -t "$REGISTRY_ADDR/seed/nginx:web" "$tmp/web"
+step "Push it into the same repository: the base layers are there already, only the new layer and the manifest go"
+tug push "$REGISTRY_ADDR/seed/nginx:web"
 
 step "Two nginx containers from one image, on ports 8000 and 8001"
-tug run -d --name web1 -p 8000:80 "$REGISTRY_ADDR/seed/web:latest"
-tug run -d --name web2 -p 8001:80 "$REGISTRY_ADDR/seed/web:latest"
+tug run -d --name web1 -p 8000:80 "$REGISTRY_ADDR/seed/nginx:web"
+tug run -d --name web2 -p 8001:80 "$REGISTRY_ADDR/seed/nginx:web"
 tug ps
 for port in 8000 8001; do
   for _ in $(seq 50); do curl -fs -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
