@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "core/image_store.hpp"
@@ -93,7 +94,20 @@ PushResult push_image(const StorePaths& paths, const std::string& reference, con
   progress.message("The push refers to repository [" + ref.repository() + "]");
 
   RegistryClient client(ref.domain, options.registry, std::make_shared<CredentialStore>());
-  std::vector<std::string> sources = mount_sources(image->repo_digests, ref);
+  // Mount candidates: where the image came from, then where any image sharing a layer with
+  // it came from (a build on a pulled base pushed to a new repository mounts the base layers).
+  std::vector<std::string> known = image->repo_digests;
+  std::set<std::string> layer_digests;
+  for (const auto& l : m.layers) layer_digests.insert(l.digest);
+  for (const auto& other : store.list()) {
+    if (other.id == image->id || other.repo_digests.empty()) continue;
+    for (const auto& l : other.manifest.value("layers", Json::array()))
+      if (layer_digests.count(l.value("digest", ""))) {
+        known.insert(known.end(), other.repo_digests.begin(), other.repo_digests.end());
+        break;
+      }
+  }
+  std::vector<std::string> sources = mount_sources(known, ref);
 
   // docker lists the top layer first.
   std::vector<size_t> order(m.layers.size());

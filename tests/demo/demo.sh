@@ -2,7 +2,7 @@
 # The demo behind `make demo`: build a busybox image from busybox-static, import it, run a
 # container in it and show what it sees; then the seed's scenario: a Debian+nginx image pushed
 # to a local registry and pulled, the seed's Dockerfile built on it with `tug build` and pushed
-# (only the new layer goes), and two nginx containers on ports 8000 and 8001. Runs as the
+# to a new repository (base layers mounted, only the new one uploaded), and two nginx containers on ports 8000 and 8001. Runs as the
 # invoking user with that user's own store;
 # started as root it switches to the unprivileged test user `tugtest` when that user exists.
 #
@@ -124,13 +124,13 @@ EXPOSE 80
 ENTRYPOINT ["nginx"]
 EOF
 cat "$tmp/web/Dockerfile"
-tug build -t "$REGISTRY_ADDR/seed/nginx:web" "$tmp/web"
-step "Push it into the same repository: the base layers are there already, only the new layer and the manifest go"
-tug push "$REGISTRY_ADDR/seed/nginx:web"
+tug build -t "$REGISTRY_ADDR/seed/web:latest" "$tmp/web"
+step "Push it to a new repository: the base layers are mounted from seed/nginx, only the new layer is uploaded"
+tug push "$REGISTRY_ADDR/seed/web:latest"
 
 step "Two nginx containers from one image, on ports 8000 and 8001"
-tug run -d --name web1 -p 8000:80 "$REGISTRY_ADDR/seed/nginx:web"
-tug run -d --name web2 -p 8001:80 "$REGISTRY_ADDR/seed/nginx:web"
+tug run -d --name web1 -p 8000:80 "$REGISTRY_ADDR/seed/web:latest"
+tug run -d --name web2 -p 8001:80 "$REGISTRY_ADDR/seed/web:latest"
 tug ps
 for port in 8000 8001; do
   for _ in $(seq 50); do curl -fs -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done

@@ -83,10 +83,18 @@ push_summary_re() {
 @test "the CI flow: tug build, push; podman and a fresh tug pull it and run it" {
   local d=$BATS_TEST_TMPDIR/ctx
   mkdir -p "$d" && echo "built by tug" >"$d/msg"
-  printf 'FROM busybox:test\nCOPY msg /msg\nRUN echo ran >> /msg\nCMD ["cat", "/msg"]\n' >"$d/Dockerfile"
+  # The base comes from the registry, as in a CI job.
+  run_tug tag busybox:test "$R/mine/cibase:1"
+  run_tug push -q "$R/mine/cibase:1"
+  run_tug rmi "$R/mine/cibase:1"
+  run_tug pull -q "$R/mine/cibase:1"
+  printf 'FROM %s\nCOPY msg /msg\nRUN echo ran >> /msg\nCMD ["cat", "/msg"]\n' "$R/mine/cibase:1" >"$d/Dockerfile"
   run_tug build -q -t "$R/mine/built:1" "$d"
   local id=$output
-  run_tug push -q "$R/mine/built:1"
+  # Into a new repository: the base layer is mounted from the base's, the two new ones pushed.
+  run_tug push "$R/mine/built:1"
+  assert_equal "$(grep -cE '^[0-9a-f]{12}: Mounted from mine/cibase$' <<<"$output")" 1 "layers mounted"
+  assert_equal "$(grep -cE '^[0-9a-f]{12}: Pushed$' <<<"$output")" 2 "layers pushed"
   run_cmd podman_cmd pull -q --tls-verify=false "$R/mine/built:1"
   run_cmd podman_cmd image inspect --format '{{json .Config.Cmd}} {{len .RootFS.Layers}}' "$R/mine/built:1"
   assert_output '["cat","/msg"] 3'
