@@ -223,7 +223,7 @@ CopyPlan plan_copy_step(const FileCopy& copy, const CopyInputs& inputs, const st
   auto existing =
       dest_rel.empty() ? std::optional<struct stat>() : image_lookup(inputs.image_layers, dest_rel);
   bool dest_is_dir = dest_slash || dest_rel.empty() || (existing && S_ISDIR(existing->st_mode));
-  if (sources.size() > 1 && !dest_is_dir)
+  if (sources.size() + copy.inline_sources.size() > 1 && !dest_is_dir)
     fail_at_line(file, line,
                  "When using COPY with more than one source file, the destination must be a directory and "
                  "end with a /");
@@ -256,6 +256,14 @@ CopyPlan plan_copy_step(const FileCopy& copy, const CopyInputs& inputs, const st
       plan.items.push_back({s.path, target, false});
       add_ancestors(target, parents);
     }
+  }
+  // `COPY <<EOF /dest`: a file named after the delimiter, holding the body.
+  for (const auto& h : copy.inline_sources) {
+    std::string target = dest_is_dir ? (dest_rel.empty() ? h.name : dest_rel + "/" + h.name) : dest_rel;
+    CopyItem item{h.name, target, false};
+    item.inline_content = h.content;
+    plan.items.push_back(item);
+    add_ancestors(target, parents);
   }
   plan.parents.assign(parents.begin(), parents.end());
   return plan;
@@ -290,6 +298,10 @@ std::string copy_content_digest(const CopyPlan& plan, const CopyInputs& inputs) 
   for (const auto& item : plan.items) {
     field(item.source);
     field(item.archive_name);
+    if (item.inline_content) {
+      field(*item.inline_content);
+      continue;
+    }
     if (!plan.from_layers.empty()) continue;
     if (!item.source.empty()) object(item.source);
     if (item.contents)
@@ -388,9 +400,25 @@ ImportedLayer write_copy_layer(const StorePaths& paths, const CopyPlan& plan, co
       files.permissions = plan.chmod;
       files.mtime = mtime;
       packer.set_options(files);
+      // Heredoc files are written into the staging directory, 0644, and packed from there.
+      for (const auto& item : plan.items) {
+        if (!item.inline_content) continue;
+        std::string name = base_name(tmp_base) + "-inline";
+        {
+          UniqueFd f(::openat(tmp_dir.get(), name.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+          if (!f) fail_errno("create {}/{}", paths.tmp(), name);
+          ::fchmod(f.get(), 0644);
+          const std::string& body = *item.inline_content;
+          if (::write(f.get(), body.data(), body.size()) != static_cast<ssize_t>(body.size()))
+            fail_errno("write {}/{}", paths.tmp(), name);
+        }
+        packer.add(tmp_dir.get(), name, item.archive_name);
+        ::unlinkat(tmp_dir.get(), name.c_str(), 0);
+      }
       if (!plan.from_layers.empty()) {
         LayerStack from(plan.from_layers);
         for (const auto& item : plan.items) {
+          if (item.inline_content) continue;
           LayerStack::Dir dir = from.root();
           if (item.source.empty()) {
             for (const auto& child_name : from.list(dir))
@@ -417,6 +445,7 @@ ImportedLayer write_copy_layer(const StorePaths& paths, const CopyPlan& plan, co
           packer.add(dir.get(), base_name(rel), archive_name);
         };
         for (const auto& item : plan.items) {
+          if (item.inline_content) continue;
           if (item.extract) {
             extract_into(packer, context.get(), item, tmp_base, files, own);
             continue;

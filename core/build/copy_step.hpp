@@ -24,6 +24,8 @@ struct CopyItem {
   std::string archive_name;  ///< "app/main.go"
   bool contents = false;     ///< a directory: what is below it goes below archive_name
   bool extract = false;      ///< ADD of a local tar (plain, gzip or zstd): its entries go below archive_name
+  std::optional<std::string> inline_content =
+      std::nullopt;  ///< `COPY <<EOF`: the file's content (source is its name)
 };
 
 /// Where the files of one COPY/ADD come from and go.

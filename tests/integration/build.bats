@@ -242,6 +242,32 @@ EOF
   assert_output $'top\nconf\nconf\npacked.tgz'
 }
 
+@test "build: heredocs: RUN <<EOF runs the script, COPY <<EOF writes a file, \$ expanded unless quoted" {
+  local d
+  d=$(ctx heredoc)
+  cat >"$d/Dockerfile" <<'OUTER'
+FROM busybox:test
+ARG WHO=tug
+COPY <<EOF /etc/greeting
+hello $WHO
+EOF
+COPY <<'EOF' /etc/raw
+kept $WHO
+EOF
+RUN <<EOF
+set -e
+echo "line one" > /script.out
+echo "line two" >> /script.out
+EOF
+CMD ["cat", "/etc/greeting", "/etc/raw", "/script.out"]
+OUTER
+  run_tug build -q -t here:1 "$d"
+  run_tug run --rm here:1
+  assert_output $'hello tug\nkept $WHO\nline one\nline two'
+  run_tug run --rm here:1 stat -c %a /etc/greeting
+  assert_output 644
+}
+
 @test "build: -q prints the ID only, --iidfile, - reads the Dockerfile from stdin; images hides the steps" {
   local d
   d=$(ctx quiet)
