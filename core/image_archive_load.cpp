@@ -531,11 +531,12 @@ class Loader {
     if (is_manifest) return std::make_pair(d["digest"].get<std::string>(), body);
     if (!is_index || depth >= 2) return std::nullopt;
     std::string arch = host_architecture();
-    const Json* chosen = nullptr;
+    // A copy: value() returns one, so a pointer into it would dangle after the loop.
+    std::optional<Json> chosen;
     for (const auto& child : doc.value("manifests", Json::array())) {
       Json platform = child.value("platform", Json::object());
       if (platform.value("os", "") == "linux" && platform.value("architecture", "") == arch) {
-        chosen = &child;
+        chosen = child;
         break;
       }
     }

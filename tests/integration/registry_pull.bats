@@ -322,3 +322,14 @@ $R/bb/busybox:1.0"
   run_tug run --rm "$R/debian:nginx" sh -c 'test ! -e /etc/tug-extra.txt && nginx -v'
   assert_stderr_contains "nginx version: nginx/"
 }
+
+@test "load of an OCI layout whose index.json holds a multi-platform index: every image, the host's platform" {
+  local store=$TUG_TEST_BASE/load-store  # a store of its own: the pulls above must fetch what they fetch
+  tar -C "$IMAGES_OCI" -cf "$BATS_TEST_TMPDIR/layout.tar" .
+  run_cmd "$TUG" --root "$store" --runroot "$store-run" load -i "$BATS_TEST_TMPDIR/layout.tar"
+  assert_line "Loaded image: multi:latest"
+  assert_line "Loaded image: nginx:latest"
+  run_cmd "$TUG" --root "$store" --runroot "$store-run" image inspect -f '{{.Os}}/{{.Architecture}}' multi:latest
+  assert_output "linux/$IMAGE_ARCH"
+  run_cmd "$TUG" --root "$store" --runroot "$store-run" run --rm multi:latest true
+}
