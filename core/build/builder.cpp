@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,6 +25,7 @@
 #include "registry/manifest.hpp"
 #include "registry/reference.hpp"
 #include "util/error.hpp"
+#include "util/fd.hpp"
 #include "util/file_util.hpp"
 #include "util/sha256.hpp"
 
@@ -141,12 +143,8 @@ class Builder {
       if (needed[i]) total_steps_ += 1 + static_cast<int>(dockerfile_.stages[i].instructions.size());
 
     results_.resize(dockerfile_.stages.size());
-    std::string final_id;
-    for (size_t i = 0; i <= target_index; ++i) {
-      if (!needed[i]) continue;
-      final_id = build_stage(i, i == target_index);
-      results_[i] = final_id;
-    }
+    build_stages(needed, target_index);
+    std::string final_id = results_[target_index];
     if (options_.quiet) {
       std::printf("%s\n", final_id.c_str());
     } else {
@@ -187,6 +185,100 @@ class Builder {
           if (auto ref = stage_ref(c->from, i)) needed[*ref] = true;
     }
     return needed;
+  }
+
+  // The earlier stages stage `i` starts from or copies from.
+  std::vector<size_t> stage_deps(size_t i) const {
+    std::vector<size_t> deps;
+    const Stage& s = dockerfile_.stages[i];
+    if (auto ref = stage_ref(expand_from(dockerfile_, s, global_).image, i)) deps.push_back(*ref);
+    for (const auto& ins : s.instructions)
+      if (auto c = ins.as<CopyInstruction>(); c && !c->from.empty())
+        if (auto ref = stage_ref(c->from, i)) deps.push_back(*ref);
+    return deps;
+  }
+
+  // Stages whose dependencies are built run side by side, each in a forked builder (the store
+  // is safe for parallel tugs); a stage alone, and the target, run here. Each child reports
+  // its image ID through a pipe; the first failure fails the build.
+  void build_stages(const std::vector<bool>& needed, size_t target) {
+    std::vector<int> first_step(needed.size(), 0);
+    for (size_t i = 0, n = 0; i < needed.size(); ++i) {
+      first_step[i] = static_cast<int>(n);
+      if (needed[i]) n += 1 + dockerfile_.stages[i].instructions.size();
+    }
+    std::vector<bool> done(needed.size(), false);
+    while (!done[target]) {
+      std::vector<size_t> ready;
+      for (size_t i = 0; i <= target; ++i) {
+        if (!needed[i] || done[i]) continue;
+        auto deps = stage_deps(i);
+        if (std::all_of(deps.begin(), deps.end(), [&](size_t d) { return done[d]; })) ready.push_back(i);
+      }
+      if (ready.empty()) fail("{}: the stages depend on each other in a circle", file_name_);
+      if (ready.size() == 1 || ready.front() == target) {
+        step_ = first_step[ready.front()];
+        results_[ready.front()] = build_stage(ready.front(), ready.front() == target);
+        done[ready.front()] = true;
+        continue;
+      }
+      std::erase(ready, target);
+      struct Child {
+        size_t stage;
+        pid_t pid;
+        UniqueFd result;
+      };
+      std::vector<Child> children;
+      std::fflush(nullptr);
+      for (size_t i : ready) {
+        int fds[2];
+        if (::pipe2(fds, O_CLOEXEC) != 0) fail_errno("pipe");
+        UniqueFd read_end(fds[0]), write_end(fds[1]);
+        pid_t pid = ::fork();
+        if (pid < 0) fail_errno("fork");
+        if (pid == 0) {
+          read_end.reset();
+          // "sha256:..." or "<exit code> <message>".
+          std::string report;
+          try {
+            step_ = first_step[i];
+            report = build_stage(i, false);
+          } catch (const Error& e) {
+            report = fmt::format("{} {}", e.exit_code(), e.what());
+          } catch (const std::exception& e) {
+            report = fmt::format("125 {}", e.what());
+          }
+          std::fflush(nullptr);
+          (void)!::write(write_end.get(), report.data(), report.size());
+          ::_exit(0);
+        }
+        children.push_back({i, pid, std::move(read_end)});
+      }
+      std::optional<Error> failure;
+      for (auto& c : children) {
+        std::string report;
+        char buf[4096];
+        ssize_t n;
+        while ((n = ::read(c.result.get(), buf, sizeof buf)) != 0) {
+          if (n < 0 && errno == EINTR) continue;
+          if (n < 0) break;
+          report.append(buf, static_cast<size_t>(n));
+        }
+        int status = 0;
+        while (::waitpid(c.pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        if (report.starts_with("sha256:")) {
+          results_[c.stage] = report;
+          done[c.stage] = true;
+        } else if (!failure) {
+          auto space = report.find(' ');
+          failure = space == std::string::npos
+                        ? Error(fmt::format("the build of stage {} died", c.stage))
+                        : Error(report.substr(space + 1), std::atoi(report.substr(0, space).c_str()));
+        }
+      }
+      if (failure) throw *failure;
+    }
   }
 
   std::string step_header(const Instruction& ins) {

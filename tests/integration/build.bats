@@ -163,6 +163,34 @@ EOF
   assert_output built
 }
 
+@test "build: stages that do not depend on each other build at the same time; a failing one fails the build" {
+  local d port
+  d=$(ctx parallel)
+  port=$(free_port)
+  # Stage a waits for a message that only stage b sends: built one after the other, a would
+  # wait out its timeout and fail.
+  cat >"$d/Dockerfile" <<'EOF'
+FROM busybox:test AS a
+ARG PORT
+RUN timeout 30 nc -l -p $PORT > /got && test -s /got
+
+FROM busybox:test AS b
+ARG PORT
+RUN for i in $(seq 300); do echo from-b | nc 127.0.0.1 $PORT && exit 0; sleep 0.1; done; exit 1
+
+FROM busybox:test
+COPY --from=a /got /got
+COPY --from=b /etc/passwd /b-passwd
+CMD ["cat", "/got"]
+EOF
+  run_tug build --no-cache --network host --build-arg PORT="$port" -t par:1 "$d"
+  run_tug run --rm par:1
+  assert_output from-b
+  printf 'FROM busybox:test AS a\nRUN exit 4\nFROM busybox:test AS b\nRUN true\nFROM busybox:test\nCOPY --from=a /etc/hostname /a\nCOPY --from=b /etc/hostname /b\n' >"$d/Dockerfile"
+  run_tug -1 build --no-cache -t par:2 "$d"
+  assert_error_first_line 'tug: Dockerfile:2: process "/bin/sh -c exit 4" did not complete successfully: exit code: 4'
+}
+
 @test "build: ONBUILD triggers run in the child build; USER owns what RUN and COPY --chown write" {
   local d
   d=$(ctx onbuild)
