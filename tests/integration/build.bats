@@ -186,7 +186,7 @@ EOF
   run_tug build --no-cache --network host --build-arg PORT="$port" -t par:1 "$d"
   run_tug run --rm par:1
   assert_output from-b
-  printf 'FROM busybox:test AS a\nRUN exit 4\nFROM busybox:test AS b\nRUN true\nFROM busybox:test\nCOPY --from=a /etc/hostname /a\nCOPY --from=b /etc/hostname /b\n' >"$d/Dockerfile"
+  printf 'FROM busybox:test AS a\nRUN exit 4\nFROM busybox:test AS b\nRUN true\nFROM busybox:test\nCOPY --from=a /etc/passwd /a\nCOPY --from=b /etc/passwd /b\n' >"$d/Dockerfile"
   run_tug -1 build --no-cache -t par:2 "$d"
   assert_error_first_line 'tug: Dockerfile:2: process "/bin/sh -c exit 4" did not complete successfully: exit code: 4'
 }
