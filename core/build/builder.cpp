@@ -17,6 +17,7 @@
 #include "core/build/build_args.hpp"
 #include "core/build/copy_step.hpp"
 #include "core/build/instruction_expand.hpp"
+#include "core/build/run_mounts.hpp"
 #include "core/build/run_step.hpp"
 #include "core/container_commit.hpp"
 #include "core/container_store.hpp"
@@ -136,6 +137,10 @@ class Builder {
     build::Platform platform{host.os, host.architecture, host.variant};
     global_ = global_scope(dockerfile_, build_args_, automatic_platform_args(platform, platform));
     context_ = list_build_context(options_.context_dir, options_.dockerfile_text ? "" : file_path);
+    char* real = ::realpath(options_.context_dir.c_str(), nullptr);
+    if (!real) fail_errno("build context {}", options_.context_dir);
+    context_abs_ = real;
+    std::free(real);
     epoch_ = source_date_epoch();
 
     std::vector<bool> needed = stages_needed(target_index);
@@ -531,7 +536,24 @@ class Builder {
     std::vector<std::string> env = scope.run_environment();
     std::string created_by = "RUN " + join(argv) + " # buildkit";
     std::string network = r.network == "default" ? options_.network : r.network;
-    std::string key = step_key(st, created_by + "\n" + join(env, "\n") + "\n" + network);
+    // --mount: a bind mount's content is part of the key (a cache mount's is not: it is a cache).
+    std::vector<RunMount> mounts;
+    std::string mount_key;
+    for (const auto& spec : r.mounts) {
+      mounts.push_back(parse_run_mount(spec, file_name_, raw.lines.first));
+      mount_key += spec + "\n";
+      if (mounts.back().type == "bind") {
+        FileCopy bound;
+        bound.sources = {mounts.back().source.empty() ? "." : mounts.back().source};
+        bound.destination = "/mnt/";
+        CopyInputs inputs;
+        inputs.context_dir = options_.context_dir;
+        inputs.context = &context_;
+        mount_key +=
+            copy_content_digest(plan_copy_step(bound, inputs, file_name_, raw.lines.first), inputs) + "\n";
+      }
+    }
+    std::string key = step_key(st, created_by + "\n" + join(env, "\n") + "\n" + network + "\n" + mount_key);
     if (auto hit = cached(key)) return adopt(st, std::move(*hit));
 
     RunStep run_step;
@@ -541,6 +563,10 @@ class Builder {
     run_step.workdir = cfg.value("WorkingDir", "");
     run_step.user = cfg.value("User", "");
     run_step.network = network;
+    RunMountArgs mount_args = run_mount_args(
+        mounts, context_abs_, context_, paths_.root + "/cache/build-mounts", file_name_, raw.lines.first);
+    run_step.volumes = mount_args.volumes;
+    run_step.tmpfs = mount_args.tmpfs;
     run_step.quiet = options_.quiet;
     run_step.mtime = epoch_;
     std::optional<FileLock> lock;
@@ -603,6 +629,7 @@ class Builder {
   Dockerfile dockerfile_;
   VariableMap build_args_, global_;
   std::vector<ContextEntry> context_;
+  std::string context_abs_;  ///< the context's absolute path (bind sources)
   std::optional<int64_t> epoch_;
   std::vector<std::string> results_;
   int step_ = 0, total_steps_ = 0;

@@ -40,6 +40,8 @@ RunResult run_build_step(const StorePaths& paths, const RunStep& step, std::opti
   o.user = step.user;
   o.pull = PullPolicy::kNever;
   o.network = step.network;
+  o.volumes = step.volumes;
+  o.tmpfs = step.tmpfs;
   o.name = "tug-build-" + ContainerStore::new_id().substr(0, 12);
 
   int fds[2];

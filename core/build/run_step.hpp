@@ -13,14 +13,16 @@
 namespace tug::build {
 
 struct RunStep {
-  std::string image_id;           ///< the image built so far
-  std::vector<std::string> argv;  ///< the command, the SHELL already applied for shell form
-  std::vector<std::string> env;   ///< "K=V": the stage's ENV and the ARGs RUN sees
-  std::string workdir;            ///< "" for /
-  std::string user;               ///< "" for root
-  std::string network = "none";   ///< none or host
-  bool quiet = false;             ///< -q: the command's output is dropped
-  std::optional<int64_t> mtime;   ///< SOURCE_DATE_EPOCH: the time of every entry of the layer
+  std::string image_id;              ///< the image built so far
+  std::vector<std::string> argv;     ///< the command, the SHELL already applied for shell form
+  std::vector<std::string> env;      ///< "K=V": the stage's ENV and the ARGs RUN sees
+  std::string workdir;               ///< "" for /
+  std::string user;                  ///< "" for root
+  std::string network = "none";      ///< none or host
+  std::vector<std::string> volumes;  ///< RUN --mount binds and caches, as -v values
+  std::vector<std::string> tmpfs;    ///< RUN --mount=type=tmpfs, as --tmpfs values
+  bool quiet = false;                ///< -q: the command's output is dropped
+  std::optional<int64_t> mtime;      ///< SOURCE_DATE_EPOCH: the time of every entry of the layer
 };
 
 /// What a RUN did.

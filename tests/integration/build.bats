@@ -296,6 +296,40 @@ OUTER
   assert_output 644
 }
 
+@test "build: RUN --mount: a cache kept between builds, the context bound read-only, a tmpfs" {
+  local d
+  d=$(ctx mounts)
+  echo v1 >"$d/input"
+  cat >"$d/Dockerfile" <<'EOF'
+FROM busybox:test
+RUN --mount=type=cache,target=/cache echo run >> /cache/log && wc -l < /cache/log > /count
+RUN --mount=type=bind,source=input,target=/in cat /in > /copied && ! touch /in 2>/dev/null
+RUN --mount=type=tmpfs,target=/scratch echo x > /scratch/x && test -f /scratch/x
+CMD ["cat", "/count", "/copied"]
+EOF
+  run_tug build --no-cache -q -t mnt:1 "$d"
+  run_tug run --rm mnt:1
+  assert_output $'1\nv1'
+  # What was mounted is not in the image.
+  run_tug run --rm mnt:1 sh -c 'test ! -e /cache/log && test ! -s /in && test ! -e /scratch/x && echo clean'
+  assert_output clean
+  # The cache outlives the build; the bound file is part of the step's cache key.
+  run_tug build --no-cache -q -t mnt:2 "$d"
+  run_tug run --rm mnt:2
+  assert_output $'2\nv1'
+  echo v2 >"$d/input"
+  run_tug build -t mnt:3 "$d"
+  assert_equal "$(cached_steps)" 1 "cached steps after the bound file changed"
+  run_tug run --rm mnt:3
+  assert_output $'2\nv2'
+  printf 'FROM busybox:test\nRUN --mount=type=secret,id=tok cat /run/secrets/tok\n' >"$d/Dockerfile"
+  run_tug -125 build "$d"
+  assert_error_first_line "tug: Dockerfile:2: RUN --mount=type=secret is not supported yet"
+  printf 'FROM busybox:test\nRUN --mount=type=bind,source=../x,target=/x true\n' >"$d/Dockerfile"
+  run_tug -125 build "$d"
+  assert_error_first_line 'tug: Dockerfile:2: forbidden path outside the build context: ../x'
+}
+
 @test "build: -q prints the ID only, --iidfile, - reads the Dockerfile from stdin; images hides the steps" {
   local d
   d=$(ctx quiet)
