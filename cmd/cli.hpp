@@ -32,5 +32,7 @@ void register_exec_commands(CLI::App& app, const GlobalOptions& globals);       
 void register_container_fs_commands(CLI::App& app, const GlobalOptions& globals);  // cmd/container_fs.cpp
 void register_logs_commands(CLI::App& app, const GlobalOptions& globals);          // cmd/logs.cpp
 void register_build_commands(CLI::App& app, const GlobalOptions& globals);         // cmd/build.cpp
+/// After the others: adds `prune` to the container, image, builder and system commands.
+void register_prune_commands(CLI::App& app, const GlobalOptions& globals);  // cmd/prune.cpp
 
 }  // namespace tug

@@ -59,6 +59,7 @@ int main(int argc, char** argv) {
     tug::register_container_fs_commands(app, globals);
     tug::register_logs_commands(app, globals);
     tug::register_build_commands(app, globals);
+    tug::register_prune_commands(app, globals);
   }
 
   try {

@@ -346,4 +346,23 @@ std::vector<std::string> container_port_lines(const StorePaths& paths, const std
   return out;
 }
 
+std::vector<std::string> prune_containers(const StorePaths& paths, int64_t& reclaimed) {
+  reclaimed = 0;
+  ContainerStore store(paths);
+  std::vector<std::string> stopped;
+  for (const auto& id : store.list_ids())
+    if (!store.is_running(id)) stopped.push_back(id);
+  if (stopped.empty()) return {};
+  for (int64_t size : writable_layer_sizes(paths, stopped)) reclaimed += size;
+  // A container started meanwhile is refused by rm (not forced) and kept.
+  std::vector<std::string> removed;
+  try {
+    removed = remove_containers(paths, stopped, false, false);
+  } catch (const Error&) {
+    for (const auto& id : stopped)
+      if (!container_exists(store, id)) removed.push_back(id);
+  }
+  return removed;
+}
+
 }  // namespace tug

@@ -2,6 +2,7 @@
 // core/container_list.hpp, `tug top` core/container_top.hpp).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,10 @@ namespace tug {
 /// RestartCount, the paths of its files (LogPath ...) and NetworkSettings (with the top-level
 /// IPAddress scripts read). `size` adds SizeRw and SizeRootFs (inspect --size).
 Json container_inspect_json(const StorePaths& paths, const std::string& id, bool size = false);
+
+/// `container prune`: removes every container that is not running; returns their IDs and sets
+/// `reclaimed` to the bytes their writable layers held.
+std::vector<std::string> prune_containers(const StorePaths& paths, int64_t& reclaimed);
 
 /// `tug rm`: removes each container; running ones only with `force` (killed with SIGKILL from
 /// inside their user namespace first). `volumes` also removes their anonymous volumes.

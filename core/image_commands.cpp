@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <ctime>
 #include <map>
@@ -160,6 +161,31 @@ std::vector<std::string> remove_images(const StorePaths& paths, const std::vecto
     for (const auto& e : errors) all += (all.empty() ? "" : "\ntug: ") + e;
     throw Error(all);
   }
+  return lines;
+}
+
+std::vector<std::string> prune_images(const StorePaths& paths, ImagePrune scope, int64_t& reclaimed) {
+  reclaimed = 0;
+  ImageStore store(paths);
+  auto users = image_users(paths);
+  std::vector<std::string> ids;
+  std::map<std::string, int64_t> layer_sizes;
+  for (const auto& img : store.list()) {
+    if (users.count(img.id)) continue;
+    bool build_step = img.intermediate && img.repo_tags.empty();
+    bool take = scope == ImagePrune::kBuildCache ? build_step
+                : scope == ImagePrune::kUnused   ? !build_step
+                                                 : !build_step && img.repo_tags.empty();
+    if (!take) continue;
+    ids.push_back(img.id);
+    for (const auto& d : img.diff_ids()) layer_sizes[d] = store.layer_size(d);
+  }
+  if (ids.empty()) return {};
+  std::vector<std::string> lines = remove_images(paths, ids, true);
+  for (auto& l : lines)
+    if (!l.empty()) l[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(l[0])));
+  for (const auto& [diff_id, size] : layer_sizes)
+    if (!store.has_layer(diff_id)) reclaimed += size;
   return lines;
 }
 

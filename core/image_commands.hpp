@@ -21,6 +21,17 @@ std::vector<std::string> remove_images(const StorePaths& paths, const std::vecto
 /// `tug tag SOURCE TARGET`.
 void tag_image(const StorePaths& paths, const std::string& source, const std::string& target);
 
+/// Which images `image prune` takes.
+enum class ImagePrune {
+  kDangling,    ///< untagged images (build steps excepted) no container uses
+  kUnused,      ///< -a: every image no container uses, tagged or not (build steps excepted)
+  kBuildCache,  ///< `builder prune`: the build steps' intermediate images no container uses
+};
+
+/// Removes what `scope` selects; returns docker's lines ("untagged: ...", "deleted: sha256:...")
+/// and sets `reclaimed` to the bytes of the layers that went.
+std::vector<std::string> prune_images(const StorePaths& paths, ImagePrune scope, int64_t& reclaimed);
+
 /// docker's `image inspect` object for one image.
 Json image_inspect_json(const Image& image);
 
