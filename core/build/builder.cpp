@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <map>
+#include <set>
 
 #include "core/build/build_args.hpp"
 #include "core/build/copy_step.hpp"
@@ -25,6 +26,7 @@
 #include "core/image_store.hpp"
 #include "registry/manifest.hpp"
 #include "registry/reference.hpp"
+#include "registry/remote_file.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
 #include "util/file_util.hpp"
@@ -508,12 +510,7 @@ class Builder {
     }
     if (auto r = ins.as<RunInstruction>()) return run(st, scope, *r, raw);
     if (auto c = ins.as<CopyInstruction>()) return copy(st, *c, c->from, raw, stage_index, "COPY");
-    if (auto a = ins.as<AddInstruction>()) {
-      for (const auto& s : a->sources)
-        if (s.find("://") != std::string::npos || s.starts_with("git@"))
-          fail_at_line(file_name_, raw.lines.first, "ADD from a URL or git repository is not supported yet");
-      return copy(st, *a, "", raw, stage_index, "ADD");
-    }
+    if (auto a = ins.as<AddInstruction>()) return add(st, *a, raw, stage_index);
     fail_at_line(file_name_, raw.lines.first, fmt::format("{} is not supported yet", raw.keyword));
   }
 
@@ -579,8 +576,41 @@ class Builder {
     add_layer(st, result.layer, created_by, key);
   }
 
+  // ADD: URLs are fetched (checked against --checksum) and added as files of mode 0600, local
+  // sources go through COPY's rules (archives extracted).
+  void add(StageState& st, const AddInstruction& a, const Instruction& raw, size_t stage_index) {
+    AddInstruction local = a;
+    local.sources.clear();
+    std::set<std::string> fetched;
+    for (const auto& s : a.sources) {
+      if (s.starts_with("git@") || s.ends_with(".git"))
+        fail_at_line(file_name_, raw.lines.first, "ADD of a git repository is not supported yet");
+      if (!s.starts_with("http://") && !s.starts_with("https://")) {
+        local.sources.push_back(s);
+        continue;
+      }
+      RemoteFile file;
+      try {
+        file = fetch_remote_file(s);
+      } catch (const Error& e) {
+        fail_at_line(file_name_, raw.lines.first, e.what());
+      }
+      if (!a.checksum.empty() && sha256_digest(file.content) != a.checksum)
+        fail_at_line(file_name_, raw.lines.first,
+                     fmt::format("digest mismatch {}: {}", a.checksum, sha256_digest(file.content)));
+      if (file.name.empty())
+        fail_at_line(file_name_, raw.lines.first,
+                     fmt::format("cannot determine a file name from the URL {}", s));
+      local.inline_sources.push_back(Heredoc{file.name, std::move(file.content), false, false, 0});
+      fetched.insert(file.name);
+    }
+    if (!a.checksum.empty() && fetched.empty())
+      fail_at_line(file_name_, raw.lines.first, "checksum can't be specified for non-HTTP(S) sources");
+    copy(st, local, "", raw, stage_index, "ADD", fetched);
+  }
+
   void copy(StageState& st, const FileCopy& c, const std::string& from, const Instruction& raw,
-            size_t stage_index, const char* keyword) {
+            size_t stage_index, const char* keyword, const std::set<std::string>& fetched = {}) {
     Json& cfg = section(st.config);
     CopyInputs inputs;
     inputs.context_dir = options_.context_dir;
@@ -613,6 +643,8 @@ class Builder {
     }
     CopyPlan plan =
         plan_copy_step(c, inputs, file_name_, raw.lines.first, std::string_view(keyword) == "ADD");
+    for (auto& item : plan.items)
+      if (item.inline_content && fetched.count(item.source)) item.inline_mode = 0600;
     std::string created_by =
         fmt::format("{} {}{} {} # buildkit", keyword, from.empty() ? "" : "--from=" + from + " ",
                     join(c.sources), c.destination);

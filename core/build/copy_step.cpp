@@ -407,7 +407,7 @@ ImportedLayer write_copy_layer(const StorePaths& paths, const CopyPlan& plan, co
         {
           UniqueFd f(::openat(tmp_dir.get(), name.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
           if (!f) fail_errno("create {}/{}", paths.tmp(), name);
-          ::fchmod(f.get(), 0644);
+          ::fchmod(f.get(), item.inline_mode);
           const std::string& body = *item.inline_content;
           if (::write(f.get(), body.data(), body.size()) != static_cast<ssize_t>(body.size()))
             fail_errno("write {}/{}", paths.tmp(), name);

@@ -19,11 +19,12 @@ namespace tug::build {
 
 /// One object a step writes, under `archive_name` (relative to the image root).
 struct CopyItem {
-  std::string source;        ///< context-relative path ("" the context root), or an absolute path in
-                             ///< the --from image
-  std::string archive_name;  ///< "app/main.go"
-  bool contents = false;     ///< a directory: what is below it goes below archive_name
-  bool extract = false;      ///< ADD of a local tar (plain, gzip or zstd): its entries go below archive_name
+  std::string source;         ///< context-relative path ("" the context root), or an absolute path in
+                              ///< the --from image
+  std::string archive_name;   ///< "app/main.go"
+  bool contents = false;      ///< a directory: what is below it goes below archive_name
+  bool extract = false;       ///< ADD of a local tar (plain, gzip or zstd): its entries go below archive_name
+  mode_t inline_mode = 0644;  ///< of an inline file (ADD of a URL makes it 0600, as docker does)
   std::optional<std::string> inline_content =
       std::nullopt;  ///< `COPY <<EOF`: the file's content (source is its name)
 };

@@ -330,6 +330,30 @@ EOF
   assert_error_first_line 'tug: Dockerfile:2: forbidden path outside the build context: ../x'
 }
 
+@test "build: ADD of a URL (a server on 127.0.0.1): the file, mode 0600, --checksum checked, errors" {
+  local d www port pid sum
+  d=$(ctx url)
+  www=$BATS_TEST_TMPDIR/www
+  mkdir -p "$www" && echo "served over http" >"$www/data.txt"
+  sum=$(sha256sum "$www/data.txt" | cut -d' ' -f1)
+  port=$(free_port)
+  python3 -m http.server --bind 127.0.0.1 --directory "$www" "$port" >/dev/null 2>&1 &
+  pid=$!
+  for _ in $(seq 50); do curl -fs -o /dev/null "http://127.0.0.1:$port/data.txt" && break; sleep 0.1; done
+  printf 'FROM busybox:test\nADD http://127.0.0.1:%s/data.txt /opt/\nADD --checksum=sha256:%s http://127.0.0.1:%s/data.txt /named\n' \
+    "$port" "$sum" "$port" >"$d/Dockerfile"
+  run_tug build -q -t url:1 "$d"
+  run_tug run --rm url:1 sh -c 'cat /opt/data.txt /named; stat -c %a /opt/data.txt'
+  assert_output $'served over http\nserved over http\n600'
+  printf 'FROM busybox:test\nADD --checksum=sha256:%064d http://127.0.0.1:%s/data.txt /x\n' 0 "$port" >"$d/Dockerfile"
+  run_tug -125 build "$d"
+  assert_error_first_line "tug: Dockerfile:2: digest mismatch sha256:$(printf '%064d' 0): sha256:$sum"
+  printf 'FROM busybox:test\nADD http://127.0.0.1:%s/missing.txt /x\n' "$port" >"$d/Dockerfile"
+  run_tug -125 build "$d"
+  assert_error_first_line "tug: Dockerfile:2: failed to fetch http://127.0.0.1:$port/missing.txt: 404 Not Found"
+  kill "$pid"
+}
+
 @test "build: -q prints the ID only, --iidfile, - reads the Dockerfile from stdin; images hides the steps" {
   local d
   d=$(ctx quiet)
