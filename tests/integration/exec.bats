@@ -66,10 +66,11 @@ status_field() { # status_field NAME FIELD [EXEC-FLAGS...]: FIELD of /proc/self/
 }
 
 @test "exec sees what the container wrote, and the container what exec wrote" {
-  run_tug run -d --name writer busybox:test sh -c 'echo from-pid1 >/tmp/mark; while [ ! -e /tmp/reply ]; do sleep 0.05; done; cat /tmp/reply >/tmp/seen; sleep 1000'
+  run_tug run -d --name writer busybox:test sh -c 'echo from-pid1 >/tmp/mark.tmp; mv /tmp/mark.tmp /tmp/mark; while [ ! -e /tmp/reply ]; do sleep 0.05; done; cat /tmp/reply >/tmp/seen.tmp; mv /tmp/seen.tmp /tmp/seen; sleep 1000'
   wait_exec writer cat /tmp/mark
   assert_output from-pid1
-  run_tug exec writer sh -c 'echo from-exec >/tmp/reply'
+  # Each file appears whole (rename): the reader must not catch it created but still empty.
+  run_tug exec writer sh -c 'echo from-exec >/tmp/reply.tmp && mv /tmp/reply.tmp /tmp/reply'
   wait_exec writer cat /tmp/seen
   assert_output from-exec
   run_tug rm -f writer
