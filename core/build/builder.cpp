@@ -183,14 +183,9 @@ class Builder {
   std::vector<bool> stages_needed(size_t target) const {
     std::vector<bool> needed(dockerfile_.stages.size(), false);
     needed[target] = true;
-    for (size_t i = target + 1; i-- > 0;) {
-      if (!needed[i]) continue;
-      const Stage& s = dockerfile_.stages[i];
-      if (auto ref = stage_ref(expand_from(dockerfile_, s, global_).image, i)) needed[*ref] = true;
-      for (const auto& ins : s.instructions)
-        if (auto c = ins.as<CopyInstruction>(); c && !c->from.empty())
-          if (auto ref = stage_ref(c->from, i)) needed[*ref] = true;
-    }
+    for (size_t i = target + 1; i-- > 0;)
+      if (needed[i])
+        for (size_t d : stage_deps(i)) needed[d] = true;
     return needed;
   }
 

@@ -49,20 +49,24 @@ const ContextEntry* find_entry(const std::vector<ContextEntry>& entries, const s
 }
 
 // The merged image's object at `path` ("a/b", relative), or nullopt.
+// The merged directory holding `path` ("a/b/c" → the dir a/b) and the last name ("c"); the
+// directory's exists() is false when a component is missing or no directory.
+std::pair<LayerStack::Dir, std::string> merged_parent(const LayerStack& stack, const std::string& path) {
+  LayerStack::Dir dir = stack.root();
+  std::string rest = path;
+  for (auto slash = rest.find('/'); slash != std::string::npos && dir.exists(); slash = rest.find('/')) {
+    dir = stack.open(dir, rest.substr(0, slash));
+    rest = rest.substr(slash + 1);
+  }
+  return {std::move(dir), rest};
+}
+
 std::optional<struct stat> image_lookup(const std::vector<std::string>& layers, const std::string& path) {
   if (layers.empty()) return std::nullopt;
   try {
     LayerStack stack(layers);
-    LayerStack::Dir dir = stack.root();
-    std::string rest = path;
-    while (true) {
-      auto slash = rest.find('/');
-      std::string part = rest.substr(0, slash);
-      if (slash == std::string::npos) return stack.lookup(dir, part);
-      dir = stack.open(dir, part);
-      if (!dir.exists()) return std::nullopt;
-      rest = rest.substr(slash + 1);
-    }
+    auto [dir, name] = merged_parent(stack, path);
+    return dir.exists() ? stack.lookup(dir, name) : std::nullopt;
   } catch (const Error&) {
     return std::nullopt;  // a directory private to a container id: decided as absent
   }
@@ -97,13 +101,8 @@ uid_t parse_id(const std::string& s, const std::string& spec) {
 std::string read_from_layers(const std::vector<std::string>& layers, const std::string& path) {
   if (layers.empty()) return {};
   LayerStack stack(layers);
-  LayerStack::Dir dir = stack.root();
-  std::string rest = path;
-  for (auto slash = rest.find('/'); slash != std::string::npos; slash = rest.find('/')) {
-    dir = stack.open(dir, rest.substr(0, slash));
-    if (!dir.exists()) return {};
-    rest = rest.substr(slash + 1);
-  }
+  auto [dir, rest] = merged_parent(stack, path);
+  if (!dir.exists()) return {};
   int fd = stack.holder(dir, rest);
   if (fd < 0) return {};
   UniqueFd file(::openat(fd, rest.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
@@ -378,13 +377,7 @@ ImportedLayer write_copy_layer(const StorePaths& paths, const CopyPlan& plan, co
       for (const auto& parent : plan.parents) {
         bool written = false;
         if (!inputs.image_layers.empty()) {
-          LayerStack::Dir dir = image.root();
-          std::string rest = parent;
-          for (auto slash = rest.find('/'); slash != std::string::npos && dir.exists();
-               slash = rest.find('/')) {
-            dir = image.open(dir, rest.substr(0, slash));
-            rest = rest.substr(slash + 1);
-          }
+          auto [dir, rest] = merged_parent(image, parent);
           if (dir.exists()) {
             auto st = image.lookup(dir, rest);
             if (st && S_ISDIR(st->st_mode)) {
@@ -427,12 +420,8 @@ ImportedLayer write_copy_layer(const StorePaths& paths, const CopyPlan& plan, co
                           false);
             continue;
           }
-          std::string rest = item.source;
-          for (auto slash = rest.find('/'); slash != std::string::npos; slash = rest.find('/')) {
-            dir = from.open(dir, rest.substr(0, slash));
-            rest = rest.substr(slash + 1);
-          }
-          pack_merged(packer, from, dir, rest, item.archive_name, item.contents);
+          auto [parent, name] = merged_parent(from, item.source);
+          if (parent.exists()) pack_merged(packer, from, parent, name, item.archive_name, item.contents);
         }
       } else {
         UniqueFd context(::open(inputs.context_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
